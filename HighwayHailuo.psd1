@@ -1,0 +1,33 @@
+# Module manifest for HighwayHailuo.
+# ModuleVersion is stamped by the build from <Version> in src/HighwayHailuo/HighwayHailuo.csproj;
+# the value here is only a placeholder. Import the staged copy in out/HighwayHailuo/.
+@{
+    RootModule           = 'HighwayHailuo.dll'
+    ModuleVersion        = '0.0.0'
+    GUID                 = '5d0f7f0e-52b4-4a7e-9a55-3a1c9a2e8b61'
+    Author               = 'HighwayHailuo contributors'
+    CompanyName          = 'HighwayHailuo'
+    Copyright            = '(c) HighwayHailuo contributors. MIT License.'
+    Description          = 'Turns still images into short videos with the Highway API''s Minimax Hailuo 2.3 image-to-video model: submit, wait and save through typed, pipeline-friendly cmdlets.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('HighwayHailuo.format.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-Highway'
+        'Disconnect-Highway'
+        'New-HailuoVideo'
+        'Get-HailuoTask'
+        'Wait-HailuoTask'
+        'Save-HailuoVideo'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Highway', 'Hailuo', 'Minimax', 'ImageToVideo', 'Video', 'AI', 'GenerativeAI', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ReleaseNotes = 'See CHANGELOG.md.'
+        }
+    }
+}

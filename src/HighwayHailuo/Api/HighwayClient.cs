@@ -1,0 +1,405 @@
+// The Highway API client: submit and task-result, with the module's retry rules.
+//
+// At-most-once submission: a submission is retried only when the server provably did not create
+// a task. That is the case for
+//   - 429 (rate limited: the request was refused before any work),
+//   - 503 (service unavailable: the front door refused it),
+//   - 500 with reason CREATE_TASK_FAILED (the server says no task was created),
+//   - a connection that was never established (DNS failure, connection refused: no byte was sent).
+// Every other failure after the body may have reached the server (a timeout, a reset connection,
+// 502/504, any other 5xx, a 200 without a task id) is HailuoSubmitOutcomeUnknown and is never
+// retried, because a retry could create, and bill, a second task.
+// Reads (task-result) have no side effects and are retried on any transient failure.
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using HighwayHailuo.Infrastructure;
+
+namespace HighwayHailuo.Api
+{
+    internal sealed class HighwayClient
+    {
+        public const string SubmitPath = "v3/async/minimax-hailuo-2.3-i2v";
+        public const string TaskResultPath = "v3/async/task-result";
+
+        internal const int MaxResultBodyBytes = 1024 * 1024;
+        internal const int MaxErrorBodyBytes = 64 * 1024;
+
+        private readonly HttpClient _http;
+        private readonly HighwayConnection _connection;
+        private readonly string _apiKey;
+        private readonly RequestGate _gate;
+        private readonly RetryPolicy _retry;
+        private readonly IClientLog? _log;
+
+        public HighwayClient(HighwayConnection connection, RequestGate gate, RetryPolicy retry, IClientLog? log, HttpClient? http = null)
+        {
+            _connection = connection;
+            _apiKey = connection.RevealKey() ?? throw new ArgumentException("The connection has no API key.", nameof(connection));
+            _gate = gate;
+            _retry = retry;
+            _log = log;
+            _http = http ?? HttpClients.Api;
+        }
+
+        /// <summary>Time allowed for one submission, body upload included.</summary>
+        public TimeSpan SubmitTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+        /// <summary>Time allowed for one task-result request.</summary>
+        public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+        public Uri BaseUri => _connection.BaseUri;
+
+        public RequestGate Gate => _gate;
+
+        /// <summary>Submits one task and returns its id.</summary>
+        public Task<string> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken) =>
+            WithRetriesAsync(ct => SubmitOnceAsync(request, ct), cancellationToken);
+
+        /// <summary>Asks task-result for the current state of a task.</summary>
+        public Task<ServerTaskState> GetTaskAsync(string taskId, CancellationToken cancellationToken) =>
+            WithRetriesAsync(ct => GetTaskOnceAsync(taskId, ct), cancellationToken);
+
+        private async Task<T> WithRetriesAsync<T>(Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+        {
+            for (int n = 1; ; n++)
+            {
+                try
+                {
+                    return await attempt(cancellationToken).ConfigureAwait(false);
+                }
+                catch (HighwayApiException ex) when (ex.Retryable)
+                {
+                    if (ex.RetryAfter is TimeSpan asked && asked > _retry.MaxRetryAfter)
+                        throw GiveUp(ex, n, asked);
+                    if (n >= _retry.MaxAttempts)
+                        throw GiveUp(ex, n, null);
+
+                    TimeSpan delay = ex.RetryAfter ?? _retry.BackoffAfter(n);
+                    if (ex.StatusCode == 429 && ex.RetryAfter.HasValue)
+                        _gate.PauseUntil(DateTimeOffset.UtcNow + delay); // one 429 pauses every worker
+                    _log?.Verbose(string.Format(CultureInfo.InvariantCulture,
+                        "{0} Retrying in {1:0.0} s (attempt {2} of {3}).", ex.Message, delay.TotalSeconds, n + 1, _retry.MaxAttempts));
+                    await _retry.Delay(delay, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        private static HighwayApiException GiveUp(HighwayApiException last, int attempts, TimeSpan? retryAfter)
+        {
+            string message = last.Message + (retryAfter is TimeSpan wait
+                ? string.Format(CultureInfo.InvariantCulture, " The server asked to wait {0:0} s; try again after {1:u}.", wait.TotalSeconds, DateTime.UtcNow + wait)
+                : string.Format(CultureInfo.InvariantCulture, " Gave up after {0} attempt{1}.", attempts, attempts == 1 ? "" : "s"));
+            return new HighwayApiException(last.ErrorId, last.Category, message, last.StatusCode, last.ServerReason, last.ServerMessage, last.InnerException)
+            {
+                RetryAfter = retryAfter ?? last.RetryAfter,
+                IsTerminating = last.IsTerminating,
+            };
+        }
+
+        private async Task<string> SubmitOnceAsync(SubmitRequest request, CancellationToken cancellationToken)
+        {
+            using var slot = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
+            var content = request.CreateContent();
+            using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_connection.BaseUri, SubmitPath)) { Content = content };
+            _log?.Debug("POST /" + SubmitPath + " body: " + Scrub(request.DescribeBody()));
+
+            ApiResponse response;
+            try
+            {
+                response = await SendAsync(message, SubmitTimeout, MaxErrorBodyBytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (content is DataUriJsonContent streamed && streamed.ImageChangedWhileSending)
+                {
+                    // The body was cut short, so the server cannot have accepted it.
+                    throw new HighwayApiException(ErrorIds.ImageUnreadable, ErrorCategory.ReadError,
+                        $"The image '{request.SourceImage}' changed while it was being sent; it was not submitted.", inner: ex);
+                }
+                if (NeverConnected(ex))
+                    throw Unreachable(ex);
+                throw OutcomeUnknown(request, ex is TimeoutException
+                    ? $"no answer within {SubmitTimeout.TotalSeconds:0} s"
+                    : "the connection failed after the request was sent (" + Scrub(ex.GetBaseException().Message) + ")", null, ex);
+            }
+
+            if (response.IsSuccess)
+            {
+                string? taskId = response.Truncated ? null : TaskResultParser.ParseTaskId(response.Body);
+                if (taskId == null)
+                    throw OutcomeUnknown(request, "the server answered " + response.StatusLine + " without a task id", response, null);
+                return taskId;
+            }
+
+            var error = MapError(response, isSubmit: true);
+            bool provablyNotCreated = response.StatusCode == 429 || response.StatusCode == 503
+                || (response.StatusCode == 500 && string.Equals(error.ServerReason, "CREATE_TASK_FAILED", StringComparison.OrdinalIgnoreCase));
+            if (response.StatusCode >= 500 && !provablyNotCreated)
+                throw OutcomeUnknown(request, "the server answered " + response.StatusLine + DescribeServerError(error), response, null);
+            error.Retryable = provablyNotCreated;
+            throw error;
+        }
+
+        private async Task<ServerTaskState> GetTaskOnceAsync(string taskId, CancellationToken cancellationToken)
+        {
+            using var slot = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
+            var uri = new Uri(_connection.BaseUri, TaskResultPath + "?task_id=" + Uri.EscapeDataString(taskId));
+            using var message = new HttpRequestMessage(HttpMethod.Get, uri);
+
+            ApiResponse response;
+            try
+            {
+                response = await SendAsync(message, ReadTimeout, MaxResultBodyBytes, cancellationToken, taskId).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new HighwayApiException(ErrorIds.HailuoServiceUnavailable, ErrorCategory.ConnectionError,
+                    $"Could not read task '{taskId}' from {_connection.BaseUri.Host}: {Scrub(ex.GetBaseException().Message)}.", inner: ex)
+                { Retryable = true };
+            }
+
+            if (response.IsSuccess)
+            {
+                if (response.Truncated)
+                {
+                    throw new HighwayApiException(ErrorIds.HailuoResponseInvalid, ErrorCategory.InvalidResult,
+                        $"The task-result answer for task '{taskId}' is larger than {MaxResultBodyBytes:N0} bytes; it was not read.", response.StatusCode)
+                    { Retryable = true };
+                }
+                try
+                {
+                    return TaskResultParser.Parse(response.Body, taskId);
+                }
+                catch (HighwayApiException invalid)
+                {
+                    // A proxy's HTML page or a half-written answer may be passing; try again a few times.
+                    invalid.Retryable = true;
+                    throw;
+                }
+            }
+
+            var error = MapError(response, isSubmit: false, taskId);
+            error.Retryable = response.StatusCode == 429 || response.StatusCode == 408 || response.StatusCode >= 500;
+            throw error;
+        }
+
+        /// <summary>Sends one request with the key and a deadline, and reads at most <paramref name="maxBody"/> bytes of the answer.</summary>
+        private async Task<ApiResponse> SendAsync(HttpRequestMessage message, TimeSpan timeout, int maxBody, CancellationToken cancellationToken, string? taskId = null)
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
+            message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            var clock = Stopwatch.StartNew();
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            try
+            {
+                using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+                var result = await ApiResponse.ReadAsync(response, maxBody, deadline.Token).ConfigureAwait(false);
+                string? id = taskId ?? (result.IsSuccess && message.Method == HttpMethod.Post ? TaskResultParser.ParseTaskId(result.Body) : null);
+                _log?.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} {1} -> {2} in {3} ms{4}",
+                    message.Method, message.RequestUri!.AbsolutePath, result.StatusLine, clock.ElapsedMilliseconds, id == null ? "" : " (task " + id + ")"));
+                return result;
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                _log?.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} {1} -> no answer within {2:0} s",
+                    message.Method, message.RequestUri!.AbsolutePath, timeout.TotalSeconds));
+                throw new TimeoutException($"No answer within {timeout.TotalSeconds:0} s.", ex);
+            }
+        }
+
+        /// <summary>Turns a non-success answer into the module's error, reading the server's JSON error body when there is one.</summary>
+        private HighwayApiException MapError(ApiResponse response, bool isSubmit, string? taskId = null)
+        {
+            ParseErrorBody(response.Body, out string? reason, out string? serverMessage);
+            reason = Scrub(reason);
+            serverMessage = Scrub(serverMessage);
+            int status = response.StatusCode;
+            string server = DescribeServerError(reason, serverMessage);
+
+            if (status == 401 || status == 403 || string.Equals(reason, "MISSING_API_KEY", StringComparison.OrdinalIgnoreCase))
+            {
+                return new HighwayApiException(ErrorIds.HailuoAuthenticationFailed, ErrorCategory.AuthenticationError,
+                    $"The Highway API refused the API key from {_connection.KeySource} ({response.StatusLine}{server}). Check the key, or set another with Connect-Highway or $env:{HighwayConnection.ApiKeyVariable}.",
+                    status, reason, serverMessage)
+                { IsTerminating = true };
+            }
+            if (status == 404)
+            {
+                if (isSubmit || string.Equals(reason, "API_NOT_FOUND", StringComparison.OrdinalIgnoreCase))
+                {
+                    return new HighwayApiException(ErrorIds.HailuoEndpointNotFound, ErrorCategory.ObjectNotFound,
+                        $"The Highway API at {_connection.BaseUri} has no such endpoint ({response.StatusLine}{server}). Check -BaseUri or $env:{HighwayConnection.BaseUriVariable}.",
+                        status, reason, serverMessage)
+                    { IsTerminating = true };
+                }
+                return new HighwayApiException(ErrorIds.HailuoTaskNotFound, ErrorCategory.ObjectNotFound,
+                    $"The Highway API has no task '{taskId}' ({response.StatusLine}{server}).", status, reason, serverMessage);
+            }
+            if (status == 429)
+            {
+                return new HighwayApiException(ErrorIds.HailuoRateLimited, ErrorCategory.LimitsExceeded,
+                    $"The Highway API is rate limiting requests ({response.StatusLine}{server}).", status, reason, serverMessage)
+                { RetryAfter = response.RetryAfter };
+            }
+            if (status >= 500 || status == 408)
+            {
+                return new HighwayApiException(ErrorIds.HailuoServiceUnavailable, ErrorCategory.ResourceUnavailable,
+                    $"The Highway API is unavailable ({response.StatusLine}{server}).", status, reason, serverMessage)
+                { RetryAfter = response.RetryAfter };
+            }
+            return new HighwayApiException(ErrorIds.HailuoRequestRejected, ErrorCategory.InvalidArgument,
+                $"The Highway API rejected the request ({response.StatusLine}{server}).", status, reason, serverMessage);
+        }
+
+        private HighwayApiException Unreachable(Exception ex) =>
+            new HighwayApiException(ErrorIds.HailuoServiceUnavailable, ErrorCategory.ConnectionError,
+                $"Could not connect to {_connection.BaseUri.Host}: {Scrub(ex.GetBaseException().Message)}.", inner: ex)
+            { Retryable = true };
+
+        private HighwayApiException OutcomeUnknown(SubmitRequest request, string why, ApiResponse? response, Exception? inner)
+        {
+            ParseErrorBody(response?.Body ?? default, out string? reason, out string? serverMessage);
+            string prompt = request.Prompt.Length > 80 ? request.Prompt.Substring(0, 77) + "..." : request.Prompt;
+            return new HighwayApiException(ErrorIds.HailuoSubmitOutcomeUnknown, ErrorCategory.ConnectionError,
+                string.Format(CultureInfo.InvariantCulture,
+                    "The submission of '{0}' ({1} s, {2}, prompt '{3}') may or may not have created a task: {4}. It was not retried, because a retry could bill twice. Check the task list in your Highway account before submitting this image again.",
+                    request.SourceImage, request.Duration, request.Resolution, prompt, why),
+                response?.StatusCode, Scrub(reason), Scrub(serverMessage), inner);
+        }
+
+        private static string DescribeServerError(HighwayApiException error) => DescribeServerError(error.ServerReason, error.ServerMessage);
+
+        private static string DescribeServerError(string? reason, string? message)
+        {
+            if (string.IsNullOrEmpty(reason) && string.IsNullOrEmpty(message))
+                return "";
+            if (string.IsNullOrEmpty(message))
+                return ": " + reason;
+            return string.IsNullOrEmpty(reason) ? ": " + message : ": " + reason + ": " + message;
+        }
+
+        /// <summary>Reads {"code","reason","message"} when the body is that JSON; otherwise a short plain-text message.</summary>
+        internal static void ParseErrorBody(ReadOnlyMemory<byte> body, out string? reason, out string? message)
+        {
+            reason = null;
+            message = null;
+            if (body.Length == 0)
+                return;
+            try
+            {
+                using var doc = JsonDocument.Parse(body);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    reason = TaskResultParser.GetString(doc.RootElement, "reason");
+                    message = TaskResultParser.GetString(doc.RootElement, "message");
+                }
+                return;
+            }
+            catch (JsonException)
+            {
+            }
+            // Plain text (not HTML): keep a short, single-line excerpt.
+            string text = Encoding.UTF8.GetString(body.Span.Slice(0, Math.Min(body.Length, 300)).ToArray()).Trim();
+            if (text.Length > 0 && text[0] != '<' && text.IndexOf('\0') < 0)
+                message = text.Replace('\r', ' ').Replace('\n', ' ');
+        }
+
+        /// <summary>Removes the key from any text that came from elsewhere, in case a server echoes it.</summary>
+        private string? Scrub(string? text) =>
+            text == null || _apiKey.Length == 0 ? text : text.Replace(_apiKey, "***");
+
+        /// <summary>True when the exception proves no connection was made, so nothing reached the server.</summary>
+        internal static bool NeverConnected(Exception ex)
+        {
+            for (Exception? e = ex; e != null; e = e.InnerException)
+            {
+                if (e is SocketException socket)
+                {
+                    switch (socket.SocketErrorCode)
+                    {
+                        case SocketError.ConnectionRefused:
+                        case SocketError.HostNotFound:
+                        case SocketError.HostUnreachable:
+                        case SocketError.NetworkUnreachable:
+                        case SocketError.TryAgain:
+                        case SocketError.NoData:
+                        case SocketError.AddressNotAvailable:
+                            return true;
+                    }
+                }
+                if (e is WebException web && (web.Status == WebExceptionStatus.ConnectFailure
+                    || web.Status == WebExceptionStatus.NameResolutionFailure
+                    || web.Status == WebExceptionStatus.ProxyNameResolutionFailure))
+                    return true;
+            }
+            return false;
+        }
+    }
+
+    /// <summary>A fully read (and size-capped) answer.</summary>
+    internal sealed class ApiResponse
+    {
+        public int StatusCode { get; private set; }
+        public string StatusLine { get; private set; } = "";
+        public ReadOnlyMemory<byte> Body { get; private set; }
+        public bool Truncated { get; private set; }
+        public TimeSpan? RetryAfter { get; private set; }
+        public bool IsSuccess => StatusCode >= 200 && StatusCode < 300;
+
+        public static async Task<ApiResponse> ReadAsync(HttpResponseMessage response, int maxBody, CancellationToken cancellationToken)
+        {
+            var result = new ApiResponse
+            {
+                StatusCode = (int)response.StatusCode,
+                StatusLine = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)
+                    + (string.IsNullOrEmpty(response.ReasonPhrase) ? "" : " " + response.ReasonPhrase),
+                RetryAfter = ParseRetryAfter(response.Headers.RetryAfter),
+            };
+            if (response.Content == null)
+                return result;
+            using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            while (true)
+            {
+                int n = await stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                    break;
+                if (buffer.Length + n > maxBody)
+                {
+                    result.Truncated = true;
+                    break;
+                }
+                buffer.Write(chunk, 0, n);
+            }
+            result.Body = new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+            return result;
+        }
+
+        internal static TimeSpan? ParseRetryAfter(RetryConditionHeaderValue? header)
+        {
+            if (header == null)
+                return null;
+            if (header.Delta is TimeSpan delta)
+                return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+            if (header.Date is DateTimeOffset date)
+            {
+                var wait = date - DateTimeOffset.UtcNow;
+                return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+// Where the API key and base URI come from, resolved once per cmdlet call.
+using System;
+using System.Management.Automation;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Security;
+using HighwayHailuo.Infrastructure;
+
+namespace HighwayHailuo.Api
+{
+    internal sealed class HighwayConnection
+    {
+        public static readonly Uri DefaultBaseUri = new Uri("https://api.highwayapi.ai/");
+        public const string ApiKeyVariable = "HIGHWAY_API_KEY";
+        public const string BaseUriVariable = "HIGHWAY_BASE_URI";
+
+        private HighwayConnection(SecureString? apiKey, string keySource, Uri baseUri)
+        {
+            ApiKey = apiKey;
+            KeySource = keySource;
+            BaseUri = baseUri;
+        }
+
+        public SecureString? ApiKey { get; }
+
+        /// <summary>Where the key came from, for error messages (never the key itself).</summary>
+        public string KeySource { get; }
+
+        public Uri BaseUri { get; }
+
+        /// <summary>
+        /// Applies the documented precedence to each setting on its own: parameter, then
+        /// Connect-Highway, then environment variable, then the default.
+        /// </summary>
+        public static HighwayConnection Resolve(SecureString? apiKeyParameter, Uri? baseUriParameter, SessionSettings? session)
+        {
+            SecureString? key;
+            string source;
+            if (apiKeyParameter != null && apiKeyParameter.Length > 0)
+            {
+                key = apiKeyParameter;
+                source = "the -ApiKey parameter";
+            }
+            else if (session?.ApiKey != null)
+            {
+                key = session.ApiKey;
+                source = "Connect-Highway";
+            }
+            else if (Environment.GetEnvironmentVariable(ApiKeyVariable) is string fromEnv && fromEnv.Trim().Length > 0)
+            {
+                key = ToSecureString(fromEnv.Trim());
+                source = "$env:" + ApiKeyVariable;
+            }
+            else
+            {
+                key = null;
+                source = "nowhere";
+            }
+
+            Uri baseUri;
+            if (baseUriParameter != null)
+                baseUri = ValidateBaseUri(baseUriParameter.OriginalString, "-BaseUri");
+            else if (session?.BaseUri != null)
+                baseUri = session.BaseUri;
+            else if (Environment.GetEnvironmentVariable(BaseUriVariable) is string envUri && envUri.Trim().Length > 0)
+                baseUri = ValidateBaseUri(envUri.Trim(), "$env:" + BaseUriVariable);
+            else
+                baseUri = DefaultBaseUri;
+
+            return new HighwayConnection(key, source, baseUri);
+        }
+
+        /// <summary>
+        /// Accepts https anywhere and plain http only on a loopback address, because every API
+        /// request carries the key. Normalises to a trailing slash so relative paths append.
+        /// </summary>
+        public static Uri ValidateBaseUri(string text, string from)
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            {
+                throw new InputValidationException(ErrorIds.InvalidBaseUri, ErrorCategory.InvalidArgument,
+                    $"The base URI from {from} ('{text}') is not an absolute http or https URI.");
+            }
+            if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri))
+            {
+                throw new InputValidationException(ErrorIds.InvalidBaseUri, ErrorCategory.SecurityError,
+                    $"The base URI from {from} ('{text}') uses plain http; the API key may only travel over https (plain http is allowed for a loopback address only, for testing).");
+            }
+            if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
+            {
+                throw new InputValidationException(ErrorIds.InvalidBaseUri, ErrorCategory.InvalidArgument,
+                    $"The base URI from {from} ('{text}') must not carry a query, fragment or user information.");
+            }
+            var builder = new UriBuilder(uri);
+            if (!builder.Path.EndsWith("/", StringComparison.Ordinal))
+                builder.Path += "/";
+            return builder.Uri;
+        }
+
+        public static bool IsLoopback(Uri uri)
+        {
+            if (uri.IsLoopback)
+                return true;
+            string host = uri.Host.Trim('[', ']');
+            return IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
+        }
+
+        /// <summary>The key as text, for the one place that builds the Authorization header.</summary>
+        public string? RevealKey()
+        {
+            if (ApiKey == null)
+                return null;
+            IntPtr ptr = IntPtr.Zero;
+            try
+            {
+                ptr = Marshal.SecureStringToGlobalAllocUnicode(ApiKey);
+                return Marshal.PtrToStringUni(ptr);
+            }
+            finally
+            {
+                if (ptr != IntPtr.Zero)
+                    Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+            }
+        }
+
+        public static SecureString ToSecureString(string text)
+        {
+            var secure = new SecureString();
+            foreach (char c in text)
+                secure.AppendChar(c);
+            secure.MakeReadOnly();
+            return secure;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+// The module's two shared HTTP clients, created on first use so that importing the module stays cheap.
+// The API client never follows redirects (a redirect could carry the key elsewhere); the download
+// client never carries the key at all, so no code path can send it to the video host.
+using System;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+
+namespace HighwayHailuo.Api
+{
+    internal static class HttpClients
+    {
+        // Enough connections per server for the largest -ThrottleLimit.
+        internal const int MaxConnectionsPerServer = 64;
+
+        private static readonly Lazy<HttpClient> s_api = new Lazy<HttpClient>(() => Create(allowRedirects: false), LazyThreadSafetyMode.ExecutionAndPublication);
+        private static readonly Lazy<HttpClient> s_download = new Lazy<HttpClient>(() => Create(allowRedirects: true), LazyThreadSafetyMode.ExecutionAndPublication);
+
+        public static HttpClient Api => s_api.Value;
+        public static HttpClient Download => s_download.Value;
+
+        private static HttpClient Create(bool allowRedirects)
+        {
+            var handler = new HttpClientHandler
+            {
+                AllowAutoRedirect = allowRedirects,
+                UseCookies = false,
+                MaxConnectionsPerServer = MaxConnectionsPerServer,
+            };
+            if (handler.SupportsAutomaticDecompression)
+                handler.AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate;
+            // Timeouts are per request (linked cancellation tokens), so the client itself never times out.
+            var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+            client.DefaultRequestHeaders.UserAgent.ParseAdd("HighwayHailuo/" + typeof(HttpClients).Assembly.GetName().Version!.ToString(3));
+            return client;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+// What one runspace remembers between cmdlet calls: its Connect-Highway settings and the tasks it has seen.
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+using System.Security;
+
+namespace HighwayHailuo.Api
+{
+    internal sealed class SessionSettings
+    {
+        // Keyed by runspace so that settings belong to the runspace that made them, and vanish with it.
+        private static readonly ConditionalWeakTable<Runspace, SessionSettings> s_byRunspace = new ConditionalWeakTable<Runspace, SessionSettings>();
+        private static readonly SessionSettings s_noRunspace = new SessionSettings();
+
+        private readonly ConcurrentDictionary<string, HailuoTask> _tasks = new ConcurrentDictionary<string, HailuoTask>(StringComparer.Ordinal);
+
+        public SecureString? ApiKey { get; set; }
+        public Uri? BaseUri { get; set; }
+
+        /// <summary>The settings of the runspace running on this thread. Call from the pipeline thread only.</summary>
+        public static SessionSettings Current
+        {
+            get
+            {
+                var runspace = Runspace.DefaultRunspace;
+                return runspace == null ? s_noRunspace : s_byRunspace.GetValue(runspace, _ => new SessionSettings());
+            }
+        }
+
+        /// <summary>Remembers the newest snapshot of a task, so a later bare -TaskId keeps the local facts.</summary>
+        public void Remember(HailuoTask task)
+        {
+            _tasks.AddOrUpdate(task.TaskId, task, (_, old) => task.LastUpdated >= old.LastUpdated ? task : old);
+        }
+
+        public HailuoTask? Recall(string taskId) => _tasks.TryGetValue(taskId, out var task) ? task : null;
+
+        /// <summary>Tasks seen in this session, newest first.</summary>
+        public IReadOnlyList<HailuoTask> KnownTasks() =>
+            _tasks.Values.OrderByDescending(t => t.SubmittedAt ?? t.LastUpdated).ToList();
+    }
+}

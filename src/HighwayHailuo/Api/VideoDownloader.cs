@@ -1,0 +1,191 @@
+// Downloads a finished video from the storage host: streamed to a temporary file beside the
+// destination and renamed into place only when complete, so a partial file never carries the
+// final name. Uses the download client, which never carries the API key.
+using System;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using HighwayHailuo.Infrastructure;
+
+namespace HighwayHailuo.Api
+{
+    internal sealed class VideoDownloader
+    {
+        internal const int BufferBytes = 1024 * 1024;
+
+        private readonly HttpClient _http;
+        private readonly RequestGate _gate;
+        private readonly RetryPolicy _retry;
+        private readonly IClientLog? _log;
+
+        public VideoDownloader(RequestGate gate, RetryPolicy retry, IClientLog? log, HttpClient? http = null)
+        {
+            _gate = gate;
+            _retry = retry;
+            _log = log;
+            _http = http ?? HttpClients.Download;
+        }
+
+        /// <summary>No bytes for this long and the attempt is dropped and retried.</summary>
+        public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>
+        /// Downloads <paramref name="url"/> to <paramref name="finalPath"/>. When the storage host
+        /// answers 403/404/410 (typically an expired link), <paramref name="refreshUrl"/> is asked
+        /// once for a fresh link. Returns the number of bytes written.
+        /// </summary>
+        public async Task<long> DownloadAsync(string taskId, Uri url, string finalPath, bool overwrite,
+            Func<CancellationToken, Task<Uri?>> refreshUrl, CancellationToken cancellationToken)
+        {
+            string tempPath = finalPath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".partial";
+            bool refreshed = false;
+            try
+            {
+                for (int attempt = 1; ; attempt++)
+                {
+                    HighwayApiException failure;
+                    try
+                    {
+                        return await DownloadOnceAsync(taskId, url, tempPath, finalPath, overwrite, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (HighwayApiException ex) when (ex.StatusCode is int s && (s == 403 || s == 404 || s == 410) && !refreshed)
+                    {
+                        refreshed = true;
+                        _log?.Verbose($"The video link of task '{taskId}' was refused ({s}); asking task-result for a fresh one.");
+                        var fresh = await refreshUrl(cancellationToken).ConfigureAwait(false);
+                        if (fresh == null)
+                            throw;
+                        url = fresh;
+                        attempt--; // a fresh link is not a failed attempt
+                        continue;
+                    }
+                    catch (HighwayApiException ex) when (ex.Retryable)
+                    {
+                        failure = ex;
+                    }
+
+                    if (attempt >= _retry.MaxAttempts)
+                        throw new HighwayApiException(failure.ErrorId, failure.Category,
+                            failure.Message + $" Gave up after {attempt} attempts.", failure.StatusCode, inner: failure.InnerException);
+                    var delay = failure.RetryAfter is TimeSpan ra && ra <= _retry.MaxRetryAfter ? ra : _retry.BackoffAfter(attempt);
+                    _log?.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} Retrying in {1:0.0} s.", failure.Message, delay.TotalSeconds));
+                    await _retry.Delay(delay, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                TryDelete(tempPath);
+            }
+        }
+
+        private async Task<long> DownloadOnceAsync(string taskId, Uri url, string tempPath, string finalPath, bool overwrite, CancellationToken cancellationToken)
+        {
+            using var slot = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
+            using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            stall.CancelAfter(StallTimeout);
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw Failed(taskId, "could not reach the video host " + url.Host + ": " + ex.GetBaseException().Message, null, retryable: true, ex);
+            }
+
+            using (response)
+            {
+                int status = (int)response.StatusCode;
+                _log?.Verbose($"GET {url.Host}{url.AbsolutePath} -> {status} (task {taskId})");
+                if (status < 200 || status > 299)
+                {
+                    bool retryable = status == 408 || status == 429 || status >= 500;
+                    throw new HighwayApiException(ErrorIds.VideoDownloadFailed, ErrorCategory.ConnectionError,
+                        $"Could not download the video of task '{taskId}': the video host answered {status} {response.ReasonPhrase}.", status)
+                    { Retryable = retryable, RetryAfter = ApiResponse.ParseRetryAfter(response.Headers.RetryAfter) };
+                }
+
+                long? expected = response.Content.Headers.ContentLength;
+                long written = 0;
+                try
+                {
+                    using var source = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                    using var target = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, useAsync: true);
+                    var buffer = new byte[BufferBytes];
+                    while (true)
+                    {
+                        stall.CancelAfter(StallTimeout); // the stall clock restarts with every read
+                        int n = await source.ReadAsync(buffer, 0, buffer.Length, stall.Token).ConfigureAwait(false);
+                        if (n == 0)
+                            break;
+                        await target.WriteAsync(buffer, 0, n, cancellationToken).ConfigureAwait(false);
+                        written += n;
+                    }
+                    await target.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !(ex is UnauthorizedAccessException))
+                {
+                    if (ex is IOException io && IsDiskProblem(io))
+                        throw new HighwayApiException(ErrorIds.VideoWriteFailed, ErrorCategory.WriteError,
+                            $"Could not write the video of task '{taskId}' to '{tempPath}': {ex.Message}", inner: ex);
+                    string why = ex is OperationCanceledException
+                        ? $"no data for {StallTimeout.TotalSeconds:0} s"
+                        : "the connection dropped after " + written.ToString("N0", CultureInfo.InvariantCulture) + " bytes (" + ex.GetBaseException().Message + ")";
+                    throw Failed(taskId, why, status, retryable: true, ex);
+                }
+
+                if (expected.HasValue && expected.Value != written)
+                    throw Failed(taskId, $"expected {expected.Value:N0} bytes but received {written:N0}", status, retryable: true, null);
+            }
+
+            MoveIntoPlace(taskId, tempPath, finalPath, overwrite);
+            return new FileInfo(finalPath).Length;
+        }
+
+        private static void MoveIntoPlace(string taskId, string tempPath, string finalPath, bool overwrite)
+        {
+            try
+            {
+                if (overwrite && File.Exists(finalPath))
+                    File.Replace(tempPath, finalPath, null);
+                else
+                    File.Move(tempPath, finalPath);
+            }
+            catch (IOException) when (!overwrite && File.Exists(finalPath))
+            {
+                throw new HighwayApiException(ErrorIds.VideoFileExists, ErrorCategory.ResourceExists,
+                    $"The file '{finalPath}' appeared while the video of task '{taskId}' was downloading; use -Force to overwrite it.");
+            }
+        }
+
+        private static HighwayApiException Failed(string taskId, string why, int? status, bool retryable, Exception? inner) =>
+            new HighwayApiException(ErrorIds.VideoDownloadFailed, ErrorCategory.ConnectionError,
+                $"Could not download the video of task '{taskId}': {why}.", status, inner: inner)
+            { Retryable = retryable };
+
+        // Disk full (ENOSPC 28 / ERROR_DISK_FULL 112) is not worth retrying.
+        private static bool IsDiskProblem(IOException ex)
+        {
+            int code = ex.HResult & 0xFFFF;
+            return code == 28 || code == 112 || code == 39;
+        }
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                if (File.Exists(path))
+                    File.Delete(path);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+// Get-HailuoTask: the current state of tasks, asked of task-result (several at a time, output in input order).
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading.Tasks;
+using HighwayHailuo.Infrastructure;
+
+namespace HighwayHailuo.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Gets the current state of Hailuo video tasks.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "HailuoTask", DefaultParameterSetName = TaskIdSet)]
+    [OutputType(typeof(HailuoTask))]
+    public sealed class GetHailuoTaskCommand : HighwayCmdlet
+    {
+        private const string TaskIdSet = "TaskId";
+        private const string InputObjectSet = "InputObject";
+
+        private ItemRunner? _runner;
+        // Results may finish in any order; they are written in the order the tasks arrived.
+        private readonly Dictionary<long, Action> _finished = new Dictionary<long, Action>();
+        private long _nextToWrite;
+        private long _nextSequence;
+
+        /// <summary>
+        /// <para type="description">The ids of the tasks to get.</para>
+        /// </summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = TaskIdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Id", "task_id")]
+        public string[] TaskId { get; set; } = Array.Empty<string>();
+
+        /// <summary>
+        /// <para type="description">Tasks returned by New-HailuoVideo or another HighwayHailuo cmdlet. The refreshed task keeps their local details.</para>
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
+        public HailuoTask[] InputObject { get; set; } = Array.Empty<HailuoTask>();
+
+        private protected override void Begin() => _runner = new ItemRunner(Dispatcher, RequestLimit);
+
+        private protected override void Process()
+        {
+            bool byObject = ParameterSetName == InputObjectSet;
+            foreach (var input in TaskInput.From(byObject ? null : TaskId, byObject ? InputObject : null, Session))
+            {
+                long sequence = _nextSequence++;
+                if (input.Error != null)
+                {
+                    Finish(sequence, () => WriteError(HighwayErrors.From(input.Error, input.Target)));
+                    continue;
+                }
+                var client = RequireClient();
+                _runner!.Start(() => FetchAsync(client, input, sequence));
+            }
+            _runner!.Flush();
+        }
+
+        private protected override void End() => _runner?.WaitAll();
+
+        private async Task FetchAsync(Api.HighwayClient client, TaskInput input, long sequence)
+        {
+            try
+            {
+                var state = await client.GetTaskAsync(input.TaskId!, CancelToken).ConfigureAwait(false);
+                var task = HailuoTask.FromServer(input.TaskId!, state, input.Known, DateTimeOffset.UtcNow);
+                Dispatcher.Post(() => Finish(sequence, () =>
+                {
+                    Session.Remember(task);
+                    WriteObject(task);
+                }));
+            }
+            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+            {
+            }
+            catch (HighwayApiException ex) when (!ex.IsTerminating)
+            {
+                Dispatcher.Post(() => Finish(sequence, () => ReportItemError(ex, input.Target)));
+            }
+            catch (Exception ex)
+            {
+                Dispatcher.Post(() => Finish(sequence, () => { }));
+                PostItemError(ex, input.Target);
+            }
+        }
+
+        /// <summary>Records a finished item and writes every item whose predecessors have all been written.</summary>
+        private void Finish(long sequence, Action write)
+        {
+            _finished[sequence] = write;
+            while (_finished.TryGetValue(_nextToWrite, out var next))
+            {
+                _finished.Remove(_nextToWrite);
+                _nextToWrite++;
+                next();
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+// Save-HailuoVideo: downloads finished videos into a folder, several at a time, never leaving a
+// partial file under the final name.
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using HighwayHailuo.Api;
+using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Saving;
+
+namespace HighwayHailuo.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Downloads the videos of finished Hailuo tasks.</para>
+    /// </summary>
+    [Cmdlet(VerbsData.Save, "HailuoVideo", DefaultParameterSetName = InputObjectSet,
+        SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(FileInfo))]
+    public sealed class SaveHailuoVideoCommand : HighwayCmdlet
+    {
+        private const string TaskIdSet = "TaskId";
+        private const string InputObjectSet = "InputObject";
+        // A link this close to expiry is renewed first rather than failing halfway through a download.
+        private static readonly TimeSpan s_expiryMargin = TimeSpan.FromSeconds(30);
+
+        private ItemRunner? _runner;
+        private VideoDownloader? _downloader;
+        private VideoFileNamer? _namer;
+        private string _folder = "";
+        private bool _folderReady;
+
+        /// <summary>
+        /// <para type="description">Tasks from Wait-HailuoTask (or Get-HailuoTask). A task not yet known to have succeeded is checked once.</para>
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
+        public HailuoTask[] InputObject { get; set; } = Array.Empty<HailuoTask>();
+
+        /// <summary>
+        /// <para type="description">The ids of finished tasks whose videos to save.</para>
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = TaskIdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Id", "task_id")]
+        public string[] TaskId { get; set; } = Array.Empty<string>();
+
+        /// <summary>
+        /// <para type="description">The folder to save into (default: the current location). Created when missing. Files are named after the source image, e.g. sunset.jpg -> sunset.mp4.</para>
+        /// </summary>
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; } = ".";
+
+        /// <summary>
+        /// <para type="description">Overwrites existing files instead of reporting VideoFileExists.</para>
+        /// </summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>
+        /// <para type="description">How many downloads may run at once (default 4).</para>
+        /// </summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 4;
+
+        private protected override int RequestLimit => ThrottleLimit;
+
+        private protected override void Begin()
+        {
+            try
+            {
+                _folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination, out var provider, out _);
+                if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+                    throw new PSArgumentException($"'{Destination}' is not a file system folder.");
+            }
+            catch (Exception ex) when (ex is PSArgumentException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException)
+            {
+                ThrowTerminatingError(HighwayErrors.Create(ErrorIds.DestinationInvalid, ErrorCategory.InvalidArgument,
+                    $"Cannot save into '{Destination}': {ex.Message}", Destination, ex));
+            }
+            if (File.Exists(_folder))
+            {
+                ThrowTerminatingError(HighwayErrors.Create(ErrorIds.DestinationInvalid, ErrorCategory.InvalidArgument,
+                    $"Cannot save into '{Destination}': it is a file; -Destination takes a folder.", Destination));
+            }
+            _namer = new VideoFileNamer(_folder);
+            _downloader = new VideoDownloader(Gate, Retry, Log);
+            _runner = new ItemRunner(Dispatcher, ThrottleLimit);
+        }
+
+        private protected override void Process()
+        {
+            bool byObject = ParameterSetName == InputObjectSet;
+            foreach (var input in TaskInput.From(byObject ? null : TaskId, byObject ? InputObject : null, Session))
+            {
+                if (input.Error != null)
+                {
+                    WriteError(HighwayErrors.From(input.Error, input.Target));
+                    continue;
+                }
+                var task = ReadyTask(input);
+                if (task == null)
+                    continue;
+
+                string path = _namer!.Reserve(task);
+                if (!Force && File.Exists(path))
+                {
+                    WriteError(HighwayErrors.Create(ErrorIds.VideoFileExists, ErrorCategory.ResourceExists,
+                        $"The file '{path}' already exists; the video of task '{task.TaskId}' was not saved. Use -Force to overwrite it.", task));
+                    continue;
+                }
+                if (!ShouldProcess(path, $"Save the video of task {task.TaskId}"))
+                    continue;
+                if (!EnsureFolder(task))
+                    continue;
+                _runner!.Start(() => DownloadAsync(task, path));
+            }
+            _runner!.Flush();
+        }
+
+        private protected override void End() => _runner?.WaitAll();
+
+        /// <summary>The task with a usable video link, fetched once when needed; null after writing why not.</summary>
+        private HailuoTask? ReadyTask(TaskInput input)
+        {
+            var task = input.Known;
+            bool usable = task != null && task.Status == HailuoTaskStatus.Succeeded && task.VideoUrl != null
+                && (task.VideoUrlExpiresAt == null || task.VideoUrlExpiresAt > DateTimeOffset.UtcNow + s_expiryMargin);
+            if (!usable)
+            {
+                try
+                {
+                    var client = RequireClient();
+                    string id = input.TaskId!;
+                    var known = task;
+                    task = RunSync(async ct => HailuoTask.FromServer(id, await client.GetTaskAsync(id, ct).ConfigureAwait(false), known, DateTimeOffset.UtcNow));
+                    Session.Remember(task);
+                }
+                catch (Exception ex) when (ex is HighwayApiException || ex is InputValidationException)
+                {
+                    ReportItemError(ex, input.Target);
+                    return null;
+                }
+            }
+
+            if (task!.Status == HailuoTaskStatus.Failed)
+            {
+                WriteError(WaitHailuoTaskCommand.TaskFailedError(task));
+                return null;
+            }
+            if (task.Status != HailuoTaskStatus.Succeeded)
+            {
+                WriteError(HighwayErrors.Create(ErrorIds.HailuoTaskNotReady, ErrorCategory.ResourceUnavailable,
+                    $"Task '{task.TaskId}' is {task.Status}{(task.ProgressPercent is int p ? $" ({p}%)" : "")}, not finished; wait for it first: Wait-HailuoTask -TaskId {task.TaskId} | Save-HailuoVideo", task));
+                return null;
+            }
+            if (task.VideoUrl == null)
+            {
+                WriteError(HighwayErrors.Create(ErrorIds.VideoDownloadFailed, ErrorCategory.InvalidResult,
+                    $"Task '{task.TaskId}' succeeded but the server named no video to download.", task));
+                return null;
+            }
+            return task;
+        }
+
+        private bool EnsureFolder(HailuoTask task)
+        {
+            if (_folderReady)
+                return true;
+            try
+            {
+                Directory.CreateDirectory(_folder);
+                _folderReady = true;
+                return true;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                WriteError(HighwayErrors.Create(ErrorIds.DestinationInvalid, ErrorCategory.WriteError,
+                    $"Cannot create the folder '{_folder}': {ex.Message}", task, ex));
+                return false;
+            }
+        }
+
+        private async Task DownloadAsync(HailuoTask task, string path)
+        {
+            try
+            {
+                await _downloader!.DownloadAsync(task.TaskId, task.VideoUrl!, path, Force, RefreshUrlAsync, CancelToken).ConfigureAwait(false);
+                Dispatcher.Post(() => WriteObject(new FileInfo(path)));
+            }
+            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                PostItemError(ex, task);
+            }
+
+            // An expired or refused link: ask task-result once for a fresh one.
+            async Task<Uri?> RefreshUrlAsync(CancellationToken ct)
+            {
+                var state = await RequireClient().GetTaskAsync(task.TaskId, ct).ConfigureAwait(false);
+                return state.VideoUrl;
+            }
+        }
+    }
+}

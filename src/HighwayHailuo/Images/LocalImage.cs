@@ -1,0 +1,101 @@
+// A local image file that passed every pre-flight check, with what the checks learned about it.
+using System;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using HighwayHailuo.Infrastructure;
+
+namespace HighwayHailuo.Images
+{
+    internal sealed class LocalImage
+    {
+        private LocalImage(string path, ImageFormat format, int width, int height, long length)
+        {
+            Path = path;
+            Format = format;
+            Width = width;
+            Height = height;
+            Length = length;
+        }
+
+        public string Path { get; }
+        public ImageFormat Format { get; }
+        public int Width { get; }
+        public int Height { get; }
+        public long Length { get; }
+
+        /// <summary>A one-line description for -WhatIf and verbose output.</summary>
+        public string Describe() => string.Format(CultureInfo.InvariantCulture,
+            "{0} ({1}, {2}x{3} px, {4:N0} bytes)", Path, Format.DisplayName(), Width, Height, Length);
+
+        /// <summary>
+        /// Runs the image checks in the documented order (not found, format, size, pixels, aspect
+        /// ratio) and returns the image, or throws <see cref="InputValidationException"/> with the
+        /// first failure.
+        /// </summary>
+        public static LocalImage Inspect(string providerPath)
+        {
+            var file = new FileInfo(providerPath);
+            if (!file.Exists)
+            {
+                string why = Directory.Exists(providerPath) ? "is a folder, not an image file" : "does not exist";
+                throw new InputValidationException(ErrorIds.ImageNotFound, ErrorCategory.ObjectNotFound,
+                    $"Cannot submit '{providerPath}': the path {why}.");
+            }
+
+            ImageHeader? header;
+            try
+            {
+                using var stream = new FileStream(providerPath, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+                header = ImageHeaderReader.Read(stream);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new InputValidationException(ErrorIds.UnsupportedImageFormat, ErrorCategory.InvalidData,
+                    $"Cannot submit '{providerPath}': {ex.Message} Use an intact JPEG, PNG or WebP image.", ex);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new InputValidationException(ErrorIds.ImageUnreadable, ErrorCategory.ReadError,
+                    $"Cannot read '{providerPath}': {ex.Message}", ex);
+            }
+
+            if (header is null)
+            {
+                throw new InputValidationException(ErrorIds.UnsupportedImageFormat, ErrorCategory.InvalidData,
+                    $"Cannot submit '{providerPath}': its contents are not a JPEG, PNG or WebP image (the format is read from the file's bytes, not its name).");
+            }
+
+            var h = header.Value;
+            if (file.Length >= ImageLimits.MaxBytesExclusive)
+            {
+                throw new InputValidationException(ErrorIds.ImageTooLarge, ErrorCategory.LimitsExceeded,
+                    string.Format(CultureInfo.InvariantCulture,
+                        "Cannot submit '{0}': it is {1:N0} bytes; the limit is under 20 MB ({2:N0} bytes). Resize or recompress it.",
+                        providerPath, file.Length, ImageLimits.MaxBytesExclusive));
+            }
+
+            int shortSide = Math.Min(h.Width, h.Height);
+            if (shortSide <= ImageLimits.MinShortSideExclusive)
+            {
+                throw new InputValidationException(ErrorIds.ImageTooSmall, ErrorCategory.InvalidData,
+                    string.Format(CultureInfo.InvariantCulture,
+                        "Cannot submit '{0}': it is {1}x{2} px; its shorter side must be more than {3} px.",
+                        providerPath, h.Width, h.Height, ImageLimits.MinShortSideExclusive));
+            }
+
+            // Integer comparison so that exactly 2:5 and 5:2 are accepted.
+            long w = h.Width, ht = h.Height;
+            if (ImageLimits.AspectDenominator * w > ImageLimits.AspectNumerator * ht
+                || ImageLimits.AspectNumerator * w < ImageLimits.AspectDenominator * ht)
+            {
+                throw new InputValidationException(ErrorIds.ImageAspectRatioOutOfRange, ErrorCategory.InvalidData,
+                    string.Format(CultureInfo.InvariantCulture,
+                        "Cannot submit '{0}': it is {1}x{2} px (aspect ratio {3:0.###}); the ratio of width to height must be between 2:5 (0.4) and 5:2 (2.5). Crop it.",
+                        providerPath, h.Width, h.Height, (double)w / ht));
+            }
+
+            return new LocalImage(providerPath, h.Format, h.Width, h.Height, file.Length);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+// The base of every cmdlet that talks to the Highway API: -ApiKey/-BaseUri, connection
+// resolution, Ctrl+C cancellation that reaches every await, and the pipeline-thread dispatcher.
+using System;
+using System.Management.Automation;
+using System.Security;
+using System.Threading;
+using HighwayHailuo.Api;
+
+namespace HighwayHailuo.Infrastructure
+{
+    public abstract class HighwayCmdlet : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+        private PipelineDispatcher? _dispatcher;
+        private HighwayConnection? _connection;
+        private HighwayClient? _client;
+        private RequestGate? _gate;
+        private ClientLog? _log;
+
+        /// <summary>
+        /// <para type="description">The Highway API key for this call. Takes a SecureString or a plain string. When omitted: the key from Connect-Highway, then $env:HIGHWAY_API_KEY.</para>
+        /// </summary>
+        [Parameter]
+        [SecureStringTransformation]
+        public SecureString? ApiKey { get; set; }
+
+        /// <summary>
+        /// <para type="description">The Highway API base URI for this call. When omitted: the URI from Connect-Highway, then $env:HIGHWAY_BASE_URI, then https://api.highwayapi.ai.</para>
+        /// </summary>
+        [Parameter]
+        public Uri? BaseUri { get; set; }
+
+        private protected CancellationToken CancelToken => _stopping.Token;
+
+        private protected PipelineDispatcher Dispatcher => _dispatcher ?? throw new InvalidOperationException("BeginProcessing has not run.");
+
+        private protected SessionSettings Session { get; private set; } = null!;
+
+        private protected HighwayConnection Connection => _connection!;
+
+        private protected IClientLog Log => _log!;
+
+        /// <summary>Requests in flight for this call, across all items.</summary>
+        private protected virtual int RequestLimit => 8;
+
+        private protected RequestGate Gate => _gate ??= new RequestGate(RequestLimit);
+
+        private protected RetryPolicy Retry { get; } = RetryPolicy.CreateDefault();
+
+        protected sealed override void BeginProcessing()
+        {
+            _dispatcher = new PipelineDispatcher(_stopping.Token);
+            _log = new ClientLog(this);
+            Session = SessionSettings.Current;
+            try
+            {
+                _connection = HighwayConnection.Resolve(ApiKey, BaseUri, Session);
+            }
+            catch (InputValidationException ex)
+            {
+                ThrowTerminatingError(HighwayErrors.From(ex, BaseUri));
+            }
+            Guarded(Begin);
+        }
+
+        protected sealed override void ProcessRecord() => Guarded(Process);
+
+        protected sealed override void EndProcessing() => Guarded(End);
+
+        protected override void StopProcessing() => _stopping.Cancel();
+
+        private protected virtual void Begin() { }
+        private protected virtual void Process() { }
+        private protected virtual void End() { }
+
+        /// <summary>The API client, created on first use; a missing key stops the whole call here.</summary>
+        private protected HighwayClient RequireClient()
+        {
+            lock (_stopping)
+            {
+                if (_client != null)
+                    return _client;
+                if (_connection!.ApiKey == null)
+                    throw new FatalErrorException(HighwayErrors.ApiKeyMissing());
+                _client = new HighwayClient(_connection, Gate, Retry, _log);
+                return _client;
+            }
+        }
+
+        /// <summary>Runs async work to completion from the pipeline thread, writing what it posts meanwhile.</summary>
+        private protected T RunSync<T>(Func<CancellationToken, System.Threading.Tasks.Task<T>> work)
+        {
+            var task = System.Threading.Tasks.Task.Run(() => work(CancelToken));
+            task.ContinueWith(_ => Dispatcher.Wake(), System.Threading.Tasks.TaskScheduler.Default);
+            Dispatcher.RunUntil(() => task.IsCompleted);
+            return task.GetAwaiter().GetResult();
+        }
+
+
+        /// <summary>Reports a failure of one item; terminating failures stop the call.</summary>
+        private protected void ReportItemError(Exception ex, object? target)
+        {
+            switch (ex)
+            {
+                case HighwayApiException api when api.IsTerminating:
+                    throw new FatalErrorException(HighwayErrors.From(api, target));
+                case HighwayApiException api:
+                    WriteError(HighwayErrors.From(api, target));
+                    break;
+                case InputValidationException input:
+                    WriteError(HighwayErrors.From(input, target));
+                    break;
+                case FatalErrorException fatal:
+                    throw fatal;
+                default:
+                    WriteError(HighwayErrors.Unexpected(ex, target));
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// Background work's way to report an item's failure: terminating failures are rethrown so
+        /// the <see cref="ItemRunner"/> stops the call; the rest are written on the pipeline thread.
+        /// </summary>
+        private protected void PostItemError(Exception ex, object? target)
+        {
+            if (ex is HighwayApiException api && api.IsTerminating)
+                throw new FatalErrorException(HighwayErrors.From(api, target));
+            if (ex is FatalErrorException)
+                throw ex;
+            Dispatcher.Post(() => ReportItemError(ex, target));
+        }
+
+        private void Guarded(Action body)
+        {
+            try
+            {
+                body();
+            }
+            catch (FatalErrorException fatal)
+            {
+                ThrowTerminatingError(fatal.Record);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
+        public void Dispose()
+        {
+            _stopping.Cancel();
+            _stopping.Dispose();
+            _dispatcher?.Dispose();
+            GC.SuppressFinalize(this);
+        }
+
+        /// <summary>Forwards the client's log to the Verbose, Debug and Warning streams, on the pipeline thread.</summary>
+        private sealed class ClientLog : IClientLog
+        {
+            private readonly HighwayCmdlet _cmdlet;
+            public ClientLog(HighwayCmdlet cmdlet) => _cmdlet = cmdlet;
+            public void Verbose(string message) => _cmdlet._dispatcher?.Post(() => _cmdlet.WriteVerbose(message));
+            public void Debug(string message) => _cmdlet._dispatcher?.Post(() => _cmdlet.WriteDebug(message));
+            public void Warning(string message) => _cmdlet._dispatcher?.Post(() => _cmdlet.WriteWarning(message));
+        }
+    }
+}

@@ -1,0 +1,68 @@
+// Only the pipeline thread may call WriteObject/WriteError/WriteProgress. Background work posts
+// actions here; the cmdlet's own thread runs them while it waits.
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Threading;
+
+namespace HighwayHailuo.Infrastructure
+{
+    internal sealed class PipelineDispatcher : IDisposable
+    {
+        private readonly ConcurrentQueue<Action> _queue = new ConcurrentQueue<Action>();
+        private readonly SemaphoreSlim _signal = new SemaphoreSlim(0);
+        private readonly CancellationToken _stopping;
+
+        public PipelineDispatcher(CancellationToken stopping)
+        {
+            _stopping = stopping;
+        }
+
+        /// <summary>Queues an action for the pipeline thread. Safe from any thread.</summary>
+        public void Post(Action action)
+        {
+            _queue.Enqueue(action);
+            _signal.Release();
+        }
+
+        /// <summary>Wakes the pipeline thread so it re-checks its condition.</summary>
+        public void Wake() => _signal.Release();
+
+        /// <summary>Runs everything queued so far. Pipeline thread only.</summary>
+        public void RunPending()
+        {
+            while (_queue.TryDequeue(out var action))
+                action();
+        }
+
+        /// <summary>
+        /// Runs queued actions on the pipeline thread until <paramref name="done"/> is true.
+        /// <paramref name="onTick"/> runs at least every <paramref name="tick"/> (for deadlines and
+        /// progress). Ctrl+C ends the wait at once with <see cref="PipelineStoppedException"/>.
+        /// </summary>
+        public void RunUntil(Func<bool> done, TimeSpan? tick = null, Action? onTick = null)
+        {
+            var interval = tick ?? TimeSpan.FromMilliseconds(250);
+            while (true)
+            {
+                RunPending();
+                onTick?.Invoke();
+                if (done())
+                {
+                    RunPending();
+                    return;
+                }
+                try
+                {
+                    _signal.Wait(interval, _stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new PipelineStoppedException();
+                }
+            }
+        }
+
+        public void Dispose() => _signal.Dispose();
+    }
+}

@@ -1,0 +1,47 @@
+// One task named on the pipeline: by a HailuoTask object or by a bare id.
+using System.Collections.Generic;
+using HighwayHailuo.Api;
+
+namespace HighwayHailuo.Infrastructure
+{
+    internal readonly struct TaskInput
+    {
+        private TaskInput(string? taskId, HailuoTask? known, object target, InputValidationException? error)
+        {
+            TaskId = taskId;
+            Known = known;
+            Target = target;
+            Error = error;
+        }
+
+        public string? TaskId { get; }
+
+        /// <summary>What the client already knows of the task: the piped object, or this session's last snapshot.</summary>
+        public HailuoTask? Known { get; }
+
+        public object Target { get; }
+        public InputValidationException? Error { get; }
+
+        public static IEnumerable<TaskInput> From(string[]? ids, HailuoTask[]? tasks, SessionSettings session)
+        {
+            if (tasks != null)
+            {
+                foreach (var task in tasks)
+                {
+                    if (task == null)
+                        continue;
+                    string? id = TaskIds.Check(task.TaskId, out var error);
+                    yield return new TaskInput(id, task, task, error);
+                }
+            }
+            if (ids != null)
+            {
+                foreach (var raw in ids)
+                {
+                    string? id = TaskIds.Check(raw, out var error);
+                    yield return new TaskInput(id, id == null ? null : session.Recall(id), raw ?? "", error);
+                }
+            }
+        }
+    }
+}
