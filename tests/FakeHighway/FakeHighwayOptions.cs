@@ -1,0 +1,34 @@
+// Knobs for the stand-in: the key it accepts, how long tasks live, how slow it answers.
+namespace FakeHighway;
+
+public sealed class FakeHighwayOptions
+{
+    public string ApiKey { get; set; } = "fake-highway-key-0123456789";
+
+    /// <summary>How long a task stays TASK_STATUS_QUEUED, then TASK_STATUS_PROCESSING.</summary>
+    public TimeSpan QueuedFor { get; set; } = TimeSpan.FromMilliseconds(300);
+    public TimeSpan ProcessingFor { get; set; } = TimeSpan.FromMilliseconds(900);
+
+    /// <summary>Per-task life, when tests want tasks of different lengths (overrides the two above).</summary>
+    public Func<SubmitRecord, (TimeSpan Queued, TimeSpan Processing)>? TaskLife { get; set; }
+
+    /// <summary>Returns a failure reason for submissions whose task should end TASK_STATUS_FAILED.</summary>
+    public Func<SubmitRecord, string?>? FailWhen { get; set; }
+
+    public TimeSpan SubmitLatency { get; set; }
+    public TimeSpan ResultLatency { get; set; }
+    public TimeSpan VideoLatency { get; set; }
+
+    public long VideoBytes { get; set; } = 64 * 1024;
+    public int VideoUrlTtlSeconds { get; set; } = 3600;
+    public string VideoType { get; set; } = "mp4";
+
+    /// <summary>The documented form sends TTLs and epoch times as strings; some clients see numbers.</summary>
+    public bool NumbersAsStrings { get; set; } = true;
+
+    /// <summary>Fill "eta" while a task runs (only some models do).</summary>
+    public bool ReportEta { get; set; } = true;
+
+    /// <summary>Throughput cap for video downloads in bytes per second (0: none).</summary>
+    public long VideoBytesPerSecond { get; set; }
+}

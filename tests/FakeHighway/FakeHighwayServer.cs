@@ -1,0 +1,505 @@
+// A loopback stand-in for the Highway API (submit + task-result) and, on a second port, for the
+// storage host that serves the videos. It checks the key and the body as the real service does,
+// scripts each task's life, and records every request so tests can assert what was and was not sent.
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FakeHighway;
+
+public sealed class FakeHighwayServer : IAsyncDisposable
+{
+    public const string SubmitPath = "/v3/async/minimax-hailuo-2.3-i2v";
+    public const string ResultPath = "/v3/async/task-result";
+    private static readonly string[] s_documentedFields = { "prompt", "image", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" };
+    private static readonly Regex s_dataUri = new(@"^data:(image/(?:jpeg|jpg|png|webp));base64,(.*)$", RegexOptions.Singleline | RegexOptions.CultureInvariant);
+
+    private readonly WebApplication _api;
+    private readonly WebApplication _video;
+    private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly ConcurrentDictionary<string, FakeTask> _tasks = new();
+    private readonly ConcurrentQueue<SubmitRecord> _submissions = new();
+    private int _taskCounter;
+
+    private FakeHighwayServer(FakeHighwayOptions options, WebApplication api, WebApplication video)
+    {
+        Options = options;
+        _api = api;
+        _video = video;
+    }
+
+    public FakeHighwayOptions Options { get; }
+    public FaultScript Faults { get; } = new();
+    public Uri BaseUri { get; private set; } = null!;
+    public Uri VideoBaseUri { get; private set; } = null!;
+
+    public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
+    public IReadOnlyList<SubmitRecord> Submissions => _submissions.ToArray();
+    public int SubmitRequestCount => _requests.Count(r => r.Host == "api" && r.Method == "POST");
+    public int ResultRequestCount => _requests.Count(r => r.Host == "api" && r.Method == "GET");
+    public int VideoRequestCount => _requests.Count(r => r.Host == "video");
+
+    /// <summary>Tasks in flight right now: the most submissions the server saw at once.</summary>
+    public int MaxConcurrentSubmits => _maxConcurrentSubmits;
+    private int _concurrentSubmits;
+    private int _maxConcurrentSubmits;
+
+    public static async Task<FakeHighwayServer> StartAsync(FakeHighwayOptions? options = null, int apiPort = 0, int videoPort = 0)
+    {
+        options ??= new FakeHighwayOptions();
+        FakeHighwayServer? server = null;
+        var api = Build(apiPort, app => app.Run(ctx => server!.HandleApiAsync(ctx)));
+        var video = Build(videoPort, app => app.Run(ctx => server!.HandleVideoAsync(ctx)));
+        server = new FakeHighwayServer(options, api, video);
+        await api.StartAsync();
+        await video.StartAsync();
+        server.BaseUri = new Uri(Address(api));
+        server.VideoBaseUri = new Uri(Address(video));
+        return server;
+    }
+
+    private static WebApplication Build(int port, Action<WebApplication> configure)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, port);
+            k.Limits.MaxRequestBodySize = 64L * 1024 * 1024;
+        });
+        var app = builder.Build();
+        configure(app);
+        return app;
+    }
+
+    private static string Address(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return address.Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1").TrimEnd('/') + "/";
+    }
+
+    public FakeTask? Task(string id) => _tasks.TryGetValue(id, out var t) ? t : null;
+
+    /// <summary>How many accepted submissions carried this image (by SHA-256 of its bytes).</summary>
+    public int SubmissionsOf(string sha256) => _submissions.Count(s => s.ImageSha256 == sha256);
+
+    /// <summary>Makes every video link handed out so far expire now.</summary>
+    public void ExpireVideoLinks()
+    {
+        foreach (var task in _tasks.Values)
+            task.LinksValidFrom = DateTimeOffset.UtcNow.AddMilliseconds(1);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await _api.StopAsync(deadline.Token);
+        await _video.StopAsync(deadline.Token);
+        await _api.DisposeAsync();
+        await _video.DisposeAsync();
+    }
+
+    // ---- API host ----------------------------------------------------------------------------
+
+    private async Task HandleApiAsync(HttpContext ctx)
+    {
+        var request = ctx.Request;
+        string? auth = request.Headers.Authorization.Count > 0 ? request.Headers.Authorization.ToString() : null;
+        long bodyBytes = 0;
+        int status = 0;
+        try
+        {
+            if (request.Method == "POST" && request.Path == SubmitPath)
+            {
+                int now = Interlocked.Increment(ref _concurrentSubmits);
+                InterlockedMax(ref _maxConcurrentSubmits, now);
+                try
+                {
+                    (status, bodyBytes) = await SubmitAsync(ctx);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _concurrentSubmits);
+                }
+            }
+            else if (request.Method == "GET" && request.Path == ResultPath)
+                status = await ResultAsync(ctx);
+            else
+                status = await ErrorAsync(ctx, 404, "API_NOT_FOUND", "No such API.");
+        }
+        finally
+        {
+            _requests.Enqueue(new RecordedRequest("api", request.Method, request.Path + request.QueryString, auth, bodyBytes, status, DateTimeOffset.UtcNow));
+        }
+    }
+
+    private async Task<(int Status, long BodyBytes)> SubmitAsync(HttpContext ctx)
+    {
+        // Read the whole body first, as a real server does before it acts.
+        using var buffer = new MemoryStream();
+        await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+        long bodyBytes = buffer.Length;
+
+        Faults.Submit.TryDequeue(out var fault);
+        if (fault is { Kind: FaultKind.Delay })
+        {
+            await System.Threading.Tasks.Task.Delay(fault.Delay, ctx.RequestAborted);
+            fault = null;
+        }
+        if (Options.SubmitLatency > TimeSpan.Zero)
+            await System.Threading.Tasks.Task.Delay(Options.SubmitLatency, ctx.RequestAborted);
+
+        if (fault != null && fault.Kind != FaultKind.StatusAfterCreate && fault.Kind != FaultKind.DropAfterCreate)
+            return (await ApplyFaultAsync(ctx, fault), bodyBytes);
+
+        if (CheckKey(ctx.Request) is (int code, string reason, string message))
+            return (await ErrorAsync(ctx, code, reason, message), bodyBytes);
+
+        SubmitRecord record;
+        try
+        {
+            record = ParseSubmission(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        }
+        catch (BadRequest bad)
+        {
+            return (await ErrorAsync(ctx, 400, bad.Reason, bad.Message), bodyBytes);
+        }
+
+        string id = "task-" + Interlocked.Increment(ref _taskCounter).ToString("D4", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..12];
+        record.TaskId = id;
+        var life = Options.TaskLife?.Invoke(record) ?? (Options.QueuedFor, Options.ProcessingFor);
+        _tasks[id] = new FakeTask(id, record, DateTimeOffset.UtcNow, life.Item1, life.Item2, Options.FailWhen?.Invoke(record));
+        _submissions.Enqueue(record);
+
+        if (fault != null)
+            return (await ApplyFaultAsync(ctx, fault), bodyBytes);
+        return (await JsonAsync(ctx, 200, new Dictionary<string, object?> { ["task_id"] = id }), bodyBytes);
+    }
+
+    private async Task<int> ResultAsync(HttpContext ctx)
+    {
+        if (Faults.Result.TryDequeue(out var fault))
+        {
+            if (fault.Kind == FaultKind.Delay)
+                await System.Threading.Tasks.Task.Delay(fault.Delay, ctx.RequestAborted);
+            else
+                return await ApplyFaultAsync(ctx, fault);
+        }
+        if (Options.ResultLatency > TimeSpan.Zero)
+            await System.Threading.Tasks.Task.Delay(Options.ResultLatency, ctx.RequestAborted);
+        if (CheckKey(ctx.Request) is (int code, string keyReason, string message))
+            return await ErrorAsync(ctx, code, keyReason, message);
+
+        string id = ctx.Request.Query["task_id"].ToString();
+        if (string.IsNullOrEmpty(id))
+            return await ErrorAsync(ctx, 400, "INVALID_REQUEST_BODY", "task_id is required");
+        if (!_tasks.TryGetValue(id, out var task))
+            return await ErrorAsync(ctx, 404, "TASK_NOT_FOUND", "task not found");
+
+        task.Polls++;
+        var now = DateTimeOffset.UtcNow;
+        var (status, progress, eta, reason) = task.StateAt(now);
+        string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
+        object NumberOrString(long n) => Options.NumbersAsStrings ? Num(n) : n;
+
+        var videos = new List<object>();
+        if (status == "TASK_STATUS_SUCCEED")
+        {
+            long expires = now.AddSeconds(Options.VideoUrlTtlSeconds).ToUnixTimeMilliseconds();
+            task.FirstSeenSucceeded ??= now;
+            videos.Add(new Dictionary<string, object?>
+            {
+                ["video_url"] = $"{VideoBaseUri}videos/{Uri.EscapeDataString(id)}.{Options.VideoType}?expires={expires}&sig=fake",
+                ["video_url_ttl"] = NumberOrString(Options.VideoUrlTtlSeconds),
+                ["video_type"] = Options.VideoType,
+            });
+        }
+        var debugInfo = new Dictionary<string, object?>
+        {
+            ["request_info"] = "fake",
+            ["submit_time_ms"] = NumberOrString(task.CreatedAt.ToUnixTimeMilliseconds()),
+        };
+        if (status is "TASK_STATUS_SUCCEED" or "TASK_STATUS_FAILED")
+            debugInfo["complete_time_ms"] = NumberOrString(task.EndsAt.ToUnixTimeMilliseconds());
+
+        var taskJson = new Dictionary<string, object?>
+        {
+            ["task_id"] = id,
+            ["task_type"] = "MINIMAX_HAILUO_2_3_I2V",
+            ["status"] = status,
+            ["reason"] = reason ?? "",
+            ["progress_percent"] = progress,
+            ["some_future_field"] = new { nested = true },
+        };
+        if (Options.ReportEta && eta is int e)
+            taskJson["eta"] = e;
+        var body = new Dictionary<string, object?>
+        {
+            ["task"] = taskJson,
+            ["videos"] = videos,
+            ["images"] = Array.Empty<object>(),
+            ["audios"] = Array.Empty<object>(),
+            ["extra"] = new Dictionary<string, object?> { ["seed"] = "4242", ["debug_info"] = debugInfo },
+        };
+        return await JsonAsync(ctx, 200, body);
+    }
+
+    private (int, string, string)? CheckKey(HttpRequest request)
+    {
+        string header = request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header))
+            return (400, "MISSING_API_KEY", "missing api key");
+        if (header != "Bearer " + Options.ApiKey)
+            return (403, "INVALID_API_KEY", "invalid api key");
+        return null;
+    }
+
+    /// <summary>Validates a submission the way the real service documents it.</summary>
+    private static SubmitRecord ParseSubmission(ReadOnlyMemory<byte> body)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            throw new BadRequest("INVALID_REQUEST_BODY", "body is not JSON: " + ex.Message);
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new BadRequest("INVALID_REQUEST_BODY", "body must be an object");
+            var fields = root.EnumerateObject().Select(p => p.Name).ToList();
+            var unknown = fields.Except(s_documentedFields).ToList();
+            if (unknown.Count > 0)
+                throw new BadRequest("INVALID_REQUEST_BODY", "unknown fields: " + string.Join(",", unknown));
+
+            string prompt = root.TryGetProperty("prompt", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : throw new BadRequest("INVALID_REQUEST_BODY", "prompt is required");
+            if (prompt.Length < 1 || prompt.Length > 2000)
+                throw new BadRequest("INVALID_REQUEST_BODY", "prompt must be 1..2000 characters");
+            string image = root.TryGetProperty("image", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString()! : throw new BadRequest("INVALID_REQUEST_BODY", "image is required");
+            int duration = root.TryGetProperty("duration", out var d) ? (d.ValueKind == JsonValueKind.Number ? d.GetInt32() : throw new BadRequest("INVALID_REQUEST_BODY", "duration must be an integer")) : 6;
+            if (duration is not (6 or 10))
+                throw new BadRequest("INVALID_REQUEST_BODY", "duration must be 6 or 10");
+            string resolution = root.TryGetProperty("resolution", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : "768P";
+            if (resolution is not ("768P" or "1080P"))
+                throw new BadRequest("INVALID_REQUEST_BODY", "resolution must be 768P or 1080P");
+            if (duration == 10 && resolution == "1080P")
+                throw new BadRequest("INVALID_REQUEST_BODY", "10s videos support 768P only");
+            bool expansion = !root.TryGetProperty("enable_prompt_expansion", out var e) || (e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw new BadRequest("INVALID_REQUEST_BODY", "enable_prompt_expansion must be a boolean"));
+            bool fast = root.TryGetProperty("fast_pretreatment", out var f) && (f.ValueKind is JsonValueKind.True or JsonValueKind.False ? f.GetBoolean() : throw new BadRequest("INVALID_REQUEST_BODY", "fast_pretreatment must be a boolean"));
+
+            if (image.StartsWith("http://", StringComparison.Ordinal) || image.StartsWith("https://", StringComparison.Ordinal))
+            {
+                return new SubmitRecord { Fields = fields, Prompt = prompt, ImageKind = "url", ImageUrl = image, Duration = duration, Resolution = resolution, EnablePromptExpansion = expansion, FastPretreatment = fast };
+            }
+            var match = s_dataUri.Match(image);
+            if (!match.Success)
+                throw new BadRequest("INVALID_IMAGE_FORMAT", "image must be a URL or a data:image/...;base64, URI");
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromBase64String(match.Groups[2].Value);
+            }
+            catch (FormatException)
+            {
+                throw new BadRequest("INVALID_IMAGE_FORMAT", "image data is not valid base64");
+            }
+            if (bytes.Length >= 20L * 1024 * 1024)
+                throw new BadRequest("IMAGE_FILE_EXCEEDS_MAX_SIZE", "image must be under 20MB");
+            return new SubmitRecord
+            {
+                Fields = fields, Prompt = prompt, ImageKind = "data", ImageMime = match.Groups[1].Value,
+                ImageSha256 = Convert.ToHexString(SHA256.HashData(bytes)), ImageBytes = bytes.Length,
+                Duration = duration, Resolution = resolution, EnablePromptExpansion = expansion, FastPretreatment = fast,
+            };
+        }
+    }
+
+    // ---- Video host -------------------------------------------------------------------------
+
+    private async Task HandleVideoAsync(HttpContext ctx)
+    {
+        var request = ctx.Request;
+        string? auth = request.Headers.Authorization.Count > 0 ? request.Headers.Authorization.ToString() : null;
+        int status = 0;
+        try
+        {
+            status = await ServeVideoAsync(ctx);
+        }
+        finally
+        {
+            _requests.Enqueue(new RecordedRequest("video", request.Method, request.Path + request.QueryString, auth, 0, status, DateTimeOffset.UtcNow));
+        }
+    }
+
+    private async Task<int> ServeVideoAsync(HttpContext ctx)
+    {
+        if (Faults.Video.TryDequeue(out var fault) && fault.Kind != FaultKind.Delay && fault.Kind != FaultKind.Drop)
+            return await ApplyFaultAsync(ctx, fault);
+        if (Options.VideoLatency > TimeSpan.Zero)
+            await System.Threading.Tasks.Task.Delay(Options.VideoLatency, ctx.RequestAborted);
+        if (fault?.Kind == FaultKind.Delay)
+            await System.Threading.Tasks.Task.Delay(fault.Delay, ctx.RequestAborted);
+
+        var match = Regex.Match(ctx.Request.Path.Value ?? "", @"^/videos/([^/]+)\.([a-z0-9]+)$");
+        string id = match.Success ? Uri.UnescapeDataString(match.Groups[1].Value) : "";
+        if (!match.Success || !_tasks.TryGetValue(id, out var task))
+            return await PlainAsync(ctx, 404, "NoSuchKey");
+        long.TryParse(ctx.Request.Query["expires"], NumberStyles.Integer, CultureInfo.InvariantCulture, out long expires);
+        var expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires);
+        // A link expires at its own time, or earlier when a test calls ExpireVideoLinks.
+        long issuedAt = expires - Options.VideoUrlTtlSeconds * 1000L;
+        if (expiresAt <= DateTimeOffset.UtcNow || (task.LinksValidFrom is DateTimeOffset from && issuedAt < from.ToUnixTimeMilliseconds()))
+            return await PlainAsync(ctx, 403, "AccessDenied: Request has expired");
+
+        long length = Options.VideoBytes;
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "video/mp4";
+        ctx.Response.ContentLength = length;
+        var chunk = new byte[64 * 1024];
+        long sent = 0;
+        long dropAt = fault?.Kind == FaultKind.Drop ? length / 2 : long.MaxValue;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (sent < length)
+        {
+            int n = (int)Math.Min(chunk.Length, length - sent);
+            VideoContent.Fill(id, sent, chunk.AsSpan(0, n));
+            if (sent + n > dropAt)
+            {
+                await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                ctx.Abort();
+                return 200;
+            }
+            await ctx.Response.Body.WriteAsync(chunk.AsMemory(0, n), ctx.RequestAborted);
+            sent += n;
+            if (Options.VideoBytesPerSecond > 0)
+            {
+                var due = TimeSpan.FromSeconds((double)sent / Options.VideoBytesPerSecond) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                    await System.Threading.Tasks.Task.Delay(due, ctx.RequestAborted);
+            }
+        }
+        return 200;
+    }
+
+    // ---- Shared answers ---------------------------------------------------------------------
+
+    private async Task<int> ApplyFaultAsync(HttpContext ctx, Fault fault)
+    {
+        switch (fault.Kind)
+        {
+            case FaultKind.Drop:
+            case FaultKind.DropAfterCreate:
+                ctx.Abort();
+                return 0;
+            case FaultKind.Body:
+                ctx.Response.StatusCode = fault.StatusCode;
+                ctx.Response.ContentType = "text/html";
+                await ctx.Response.WriteAsync(fault.RawBody ?? "", ctx.RequestAborted);
+                return fault.StatusCode;
+            default:
+                if (fault.RetryAfterSeconds is int seconds)
+                    ctx.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return await ErrorAsync(ctx, fault.StatusCode, fault.Reason ?? DefaultReason(fault.StatusCode), "scripted fault");
+        }
+    }
+
+    private static string DefaultReason(int status) => status switch
+    {
+        400 => "INVALID_REQUEST_BODY",
+        401 or 403 => "INVALID_API_KEY",
+        404 => "TASK_NOT_FOUND",
+        429 => "RATE_LIMIT_EXCEEDED",
+        500 => "GET_RESULT_FAILED",
+        _ => "BACKEND_TIMEOUT",
+    };
+
+    private static async Task<int> ErrorAsync(HttpContext ctx, int status, string reason, string message) =>
+        await JsonAsync(ctx, status, new Dictionary<string, object?> { ["code"] = status, ["reason"] = reason, ["message"] = message, ["metadata"] = new { } });
+
+    private static async Task<int> JsonAsync(HttpContext ctx, int status, object body)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.WriteAsync(JsonSerializer.Serialize(body), ctx.RequestAborted);
+        return status;
+    }
+
+    private static async Task<int> PlainAsync(HttpContext ctx, int status, string text)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "text/plain";
+        await ctx.Response.WriteAsync(text, ctx.RequestAborted);
+        return status;
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+
+    private sealed class BadRequest(string reason, string message) : Exception(message)
+    {
+        public string Reason { get; } = reason;
+    }
+}
+
+/// <summary>One scripted task: queued, then processing with rising progress, then succeeded or failed.</summary>
+public sealed class FakeTask(string id, SubmitRecord submission, DateTimeOffset createdAt, TimeSpan queued, TimeSpan processing, string? failReason)
+{
+    public string Id { get; } = id;
+    public SubmitRecord Submission { get; } = submission;
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+    public DateTimeOffset EndsAt => CreatedAt + queued + processing;
+    public int Polls { get; set; }
+    public DateTimeOffset? FirstSeenSucceeded { get; set; }
+    public DateTimeOffset? LinksValidFrom { get; set; }
+
+    public (string Status, int Progress, int? Eta, string? Reason) StateAt(DateTimeOffset now)
+    {
+        var age = now - CreatedAt;
+        if (age < queued)
+            return ("TASK_STATUS_QUEUED", 0, (int)Math.Ceiling((EndsAt - now).TotalSeconds), null);
+        if (age < queued + processing)
+        {
+            int progress = (int)(100 * (age - queued).Ticks / Math.Max(1, processing.Ticks));
+            return ("TASK_STATUS_PROCESSING", Math.Min(99, progress), (int)Math.Ceiling((EndsAt - now).TotalSeconds), null);
+        }
+        return failReason == null ? ("TASK_STATUS_SUCCEED", 100, null, null) : ("TASK_STATUS_FAILED", 100, null, failReason);
+    }
+}
+
+/// <summary>The bytes of a fake video: a function of the task id and the offset, so tests can check any download.</summary>
+public static class VideoContent
+{
+    public static void Fill(string taskId, long offset, Span<byte> destination)
+    {
+        int seed = taskId.Sum(c => (int)c) & 0xFF; // stable across processes
+        for (int i = 0; i < destination.Length; i++)
+            destination[i] = (byte)((offset + i) * 31 + seed);
+    }
+
+    public static byte[] Expected(string taskId, long length)
+    {
+        var bytes = new byte[length];
+        Fill(taskId, 0, bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,45 @@
+// The user's main pipeline, end to end: New-HailuoVideo | Wait-HailuoTask | Save-HailuoVideo.
+using FakeHighway;
+using Xunit;
+
+namespace HighwayHailuo.Tests;
+
+public sealed class EndToEndTests
+{
+    [Fact]
+    public async Task FolderOfPhotosBecomesFolderOfVideos()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = new PowerShellSession(fake);
+        var photos = Path.Combine(session.WorkDir, "photos");
+        TestImages.Write(photos, "sunset.jpg", File.ReadAllBytes(TestImages.Fixture("photo.jpg")));
+        TestImages.Write(photos, "harbour.jpg", TestImages.Jpeg(1920, 1080));
+        TestImages.Write(photos, "notes.txt", new byte[] { 1, 2, 3 });
+
+        // The provider's own child items carry PSPath, exactly like Get-ChildItem output.
+        var result = session.Run("""
+            $ExecutionContext.InvokeProvider.ChildItem.Get('./photos', $false) |
+                Where-Object Name -like '*.jpg' |
+                New-HailuoVideo -Prompt 'The camera slowly pushes in [推进]' -Duration 6 -Resolution 1080P |
+                Wait-HailuoTask -PollInterval 0.2 |
+                Save-HailuoVideo -Destination ./videos
+            """);
+
+        result.ThrowIfFailed();
+        var files = result.Objects<FileInfo>();
+        Assert.Equal(new[] { "harbour.mp4", "sunset.mp4" }, files.Select(f => f.Name).OrderBy(n => n));
+        Assert.All(files, f => Assert.Equal(Path.Combine(session.WorkDir, "videos"), f.DirectoryName));
+        foreach (var task in fake.Submissions)
+        {
+            var saved = files.Single(f => f.Length == fake.Options.VideoBytes && File.ReadAllBytes(f.FullName).SequenceEqual(VideoContent.Expected(task.TaskId!, fake.Options.VideoBytes)));
+            Assert.NotNull(saved);
+            Assert.Equal("The camera slowly pushes in [推进]", task.Prompt);
+            Assert.Equal("1080P", task.Resolution);
+        }
+        Assert.Equal(2, fake.Submissions.Count);
+        // Downloads never carry the key; API calls always do.
+        Assert.All(fake.Requests.Where(r => r.Host == "video"), r => Assert.Null(r.Authorization));
+        Assert.All(fake.Requests.Where(r => r.Host == "api"), r => Assert.Equal("Bearer " + fake.Options.ApiKey, r.Authorization));
+        Assert.Empty(Directory.GetFiles(Path.Combine(session.WorkDir, "videos"), "*.partial"));
+    }
+}
