@@ -302,7 +302,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             bool expansion = !root.TryGetProperty("enable_prompt_expansion", out var e) || (e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw new BadRequest("INVALID_REQUEST_BODY", "enable_prompt_expansion must be a boolean"));
             bool fast = root.TryGetProperty("fast_pretreatment", out var f) && (f.ValueKind is JsonValueKind.True or JsonValueKind.False ? f.GetBoolean() : throw new BadRequest("INVALID_REQUEST_BODY", "fast_pretreatment must be a boolean"));
 
-            if (image.StartsWith("http://", StringComparison.Ordinal) || image.StartsWith("https://", StringComparison.Ordinal))
+            if (image.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || image.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
             {
                 return new SubmitRecord { Fields = fields, Prompt = prompt, ImageKind = "url", ImageUrl = image, Duration = duration, Resolution = resolution, EnablePromptExpansion = expansion, FastPretreatment = fast };
             }

@@ -49,10 +49,19 @@ public sealed class PowerShellSession : IDisposable
     {
         using var ps = PowerShell.Create();
         ps.Runspace = _runspace;
-        ps.AddScript(script);
+        // A statement-terminating error (ThrowTerminatingError, a binding error) does not escape a
+        // script: it is written to the error stream and the next statement runs. The try/catch
+        // takes it out, so tests can tell terminating from non-terminating errors.
+        ps.AddScript("$global:__terminating = $null\ntry {\n" + script + "\n} catch { $global:__terminating = $_ }");
         foreach (var arg in args)
             ps.AddArgument(arg);
-        return Collect(ps, () => ps.Invoke());
+        var result = Collect(ps, () => ps.Invoke());
+        if (_runspace.SessionStateProxy.GetVariable("__terminating") is ErrorRecord terminating)
+        {
+            result.Terminating = terminating;
+            result.Errors.RemoveAll(e => ReferenceEquals(e, terminating) || e.Exception == terminating.Exception);
+        }
+        return result;
     }
 
     /// <summary>Starts a script without waiting, for Ctrl+C tests (PowerShell.Stop()).</summary>

@@ -12,7 +12,11 @@ namespace HighwayHailuo.Commands
     /// <summary>
     /// <para type="synopsis">Submits image-to-video tasks to the Minimax Hailuo 2.3 model, one per image.</para>
     /// </summary>
-    [Cmdlet(VerbsCommon.New, "HailuoVideo", DefaultParameterSetName = PathSet,
+    // LiteralPath is the default set on purpose: pipeline binding tries the default set first, so an
+    // object with a PSPath (Get-ChildItem output) binds to -LiteralPath by property name before
+    // PowerShell would coerce the whole object to a string for -Path. Strings and CSV rows (Path or
+    // Url column) do not fit the LiteralPath set and fall through to -Path.
+    [Cmdlet(VerbsCommon.New, "HailuoVideo", DefaultParameterSetName = LiteralPathSet,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(HailuoTask))]
     public sealed class NewHailuoVideoCommand : HighwayCmdlet
@@ -27,6 +31,7 @@ namespace HighwayHailuo.Commands
         /// </summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ImageUri", "Url")]
+        [ImagePathTransformation]
         public string[] Path { get; set; } = Array.Empty<string>();
 
         /// <summary>

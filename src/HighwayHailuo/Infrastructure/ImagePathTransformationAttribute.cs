@@ -1,0 +1,56 @@
+// Why -Path needs this: for each pipeline binding state PowerShell tries the default parameter set
+// (LiteralPath) first, and -Prompt, which is in every set, binding from a CSV row counts as
+// "something was bound", so -Path never gets its by-property-name turn; the row would then be
+// coerced whole into one string ("@{Path=a.jpg; Prompt=...}") for -Path by value. Transformations
+// run even in the first, no-coercion state, so this hands -Path the row's own Path/Url/ImageUri
+// value there, and a FileInfo's full path (Windows PowerShell stringifies some to a bare name).
+// Objects with a PSPath (Get-ChildItem output) are left alone: -LiteralPath binds their PSPath.
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+
+namespace HighwayHailuo.Infrastructure
+{
+    internal sealed class ImagePathTransformationAttribute : ArgumentTransformationAttribute
+    {
+        private static readonly string[] s_pathProperties = { "Path", "Url", "ImageUri" };
+
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            object? value = inputData is PSObject ps && ps.BaseObject is IList ? ps.BaseObject : inputData;
+            if (value is IList list && !(value is string))
+            {
+                var items = new List<object?>(list.Count);
+                foreach (var item in list)
+                    items.Add(TransformOne(item));
+                return items.ToArray();
+            }
+            return TransformOne(inputData);
+        }
+
+        private static object? TransformOne(object? item)
+        {
+            if (item is PSObject ps)
+            {
+                if (ps.Properties["PSPath"] != null)
+                    return item;
+                switch (ps.BaseObject)
+                {
+                    case string text:
+                        return text;
+                    case FileSystemInfo info:
+                        return info.FullName;
+                }
+                foreach (var name in s_pathProperties)
+                {
+                    var property = ps.Properties[name];
+                    if (property != null && property.Value != null)
+                        return property.Value is PSObject inner ? inner.BaseObject : property.Value;
+                }
+                return item;
+            }
+            return item is FileSystemInfo file ? file.FullName : item;
+        }
+    }
+}
