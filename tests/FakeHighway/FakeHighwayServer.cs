@@ -220,7 +220,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             task.FirstSeenSucceeded ??= now;
             videos.Add(new Dictionary<string, object?>
             {
-                ["video_url"] = $"{VideoBaseUri}videos/{Uri.EscapeDataString(id)}.{Options.VideoType}?expires={expires}&sig=fake",
+                ["video_url"] = $"{VideoBaseUri}videos/{Uri.EscapeDataString(id)}.mp4?expires={expires}&sig=fake",
                 ["video_url_ttl"] = NumberOrString(Options.VideoUrlTtlSeconds),
                 ["video_type"] = Options.VideoType,
             });

@@ -104,6 +104,8 @@ namespace HighwayHailuo.Api
             {
                 RetryAfter = retryAfter ?? last.RetryAfter,
                 IsTerminating = last.IsTerminating,
+                // Still transient in kind: a caller that waits longer (Wait-HailuoTask) may try again later.
+                Retryable = last.Retryable,
             };
         }
 
