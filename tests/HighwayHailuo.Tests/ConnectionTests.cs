@@ -1,0 +1,155 @@
+// Where the key and base URI come from. These tests change process environment variables, so
+// they run alone, never beside another test.
+using System.Management.Automation;
+using FakeHighway;
+using Xunit;
+
+namespace HighwayHailuo.Tests;
+
+[CollectionDefinition(nameof(EnvironmentCollection), DisableParallelization = true)]
+public sealed class EnvironmentCollection
+{
+}
+
+[Collection(nameof(EnvironmentCollection))]
+public sealed class ConnectionTests : IDisposable
+{
+    private const string WrongKey = "wrong-key-never-shown-42";
+
+    public ConnectionTests() => ClearEnvironment();
+
+    public void Dispose() => ClearEnvironment();
+
+    private static void ClearEnvironment()
+    {
+        Environment.SetEnvironmentVariable("HIGHWAY_API_KEY", null);
+        Environment.SetEnvironmentVariable("HIGHWAY_BASE_URI", null);
+    }
+
+    private static PowerShellSession Bare(FakeHighwayServer fake)
+    {
+        var session = new PowerShellSession(fake, connect: false);
+        TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
+        return session;
+    }
+
+    [Theory]
+    [InlineData("New-HailuoVideo a.png -Prompt p", "NewHailuoVideoCommand")]
+    [InlineData("Get-HailuoTask abc", "GetHailuoTaskCommand")]
+    [InlineData("Wait-HailuoTask abc", "WaitHailuoTaskCommand")]
+    [InlineData("Save-HailuoVideo -TaskId abc", "SaveHailuoVideoCommand")]
+    public async Task NoKeyAnywhereIsApiKeyMissingBeforeAnyRequest(string script, string command)
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = Bare(fake);
+        Environment.SetEnvironmentVariable("HIGHWAY_BASE_URI", fake.BaseUri.ToString());
+
+        var result = session.Run(script);
+
+        Assert.Equal("ApiKeyMissing,HighwayHailuo.Commands." + command, result.Terminating?.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.AuthenticationError, result.Terminating!.CategoryInfo.Category);
+        Assert.Contains("Connect-Highway", result.Terminating.Exception.Message);
+        Assert.Contains("$env:HIGHWAY_API_KEY", result.Terminating.Exception.Message);
+        Assert.Empty(fake.Requests);
+    }
+
+    [Fact]
+    public async Task ParameterBeatsSessionBeatsEnvironment()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = Bare(fake);
+        string good = fake.Options.ApiKey;
+
+        // Environment only.
+        Environment.SetEnvironmentVariable("HIGHWAY_API_KEY", good);
+        Environment.SetEnvironmentVariable("HIGHWAY_BASE_URI", fake.BaseUri.ToString());
+        session.Run("New-HailuoVideo a.png -Prompt env").ThrowIfFailed();
+
+        // Session over environment: a wrong session key must win, and fail, and say where it came from.
+        Environment.SetEnvironmentVariable("HIGHWAY_API_KEY", good);
+        var sessionWins = session.Run("Connect-Highway -ApiKey $args[0]; New-HailuoVideo a.png -Prompt session", WrongKey);
+        Assert.Equal("HailuoAuthenticationFailed,HighwayHailuo.Commands.NewHailuoVideoCommand", sessionWins.Terminating?.FullyQualifiedErrorId);
+        Assert.Contains("Connect-Highway", sessionWins.Terminating!.Exception.Message);
+
+        // Parameter over session.
+        session.Run("New-HailuoVideo a.png -Prompt param -ApiKey $args[0]", good).ThrowIfFailed();
+
+        // After Disconnect-Highway the environment applies again.
+        session.Run("Disconnect-Highway; New-HailuoVideo a.png -Prompt again").ThrowIfFailed();
+
+        // A wrong environment key is named as such.
+        Environment.SetEnvironmentVariable("HIGHWAY_API_KEY", WrongKey);
+        var envWrong = session.Run("New-HailuoVideo a.png -Prompt envwrong");
+        Assert.Contains("$env:HIGHWAY_API_KEY", envWrong.Terminating!.Exception.Message);
+
+        Assert.Equal(new[] { "again", "env", "param" }, fake.Submissions.Select(s => s.Prompt).OrderBy(p => p));
+        Assert.DoesNotContain(sessionWins.AllText().Concat(envWrong.AllText()), t => t.Contains(WrongKey) || t.Contains(good));
+    }
+
+    [Fact]
+    public async Task ConnectTakesASecureStringAndABaseUriAndBelongsToItsRunspace()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = Bare(fake);
+        using var other = Bare(fake);
+
+        var connected = session.Run("""
+            $secure = [securestring]::new()
+            foreach ($c in $args[0].ToCharArray()) { $secure.AppendChar($c) }
+            Connect-Highway -ApiKey $secure -BaseUri $args[1]
+            New-HailuoVideo a.png -Prompt p
+            """, fake.Options.ApiKey, fake.BaseUri.ToString());
+        var elsewhere = other.Run("New-HailuoVideo a.png -Prompt p -BaseUri $args[0]", fake.BaseUri.ToString());
+
+        connected.ThrowIfFailed();
+        Assert.Single(connected.Objects<HailuoTask>());
+        Assert.Equal("ApiKeyMissing,HighwayHailuo.Commands.NewHailuoVideoCommand", elsewhere.Terminating?.FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public async Task BaseUriFromTheEnvironmentAndParameterPrecedence()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        await using var decoy = await FakeHighwayServer.StartAsync();
+        using var session = Bare(fake);
+        Environment.SetEnvironmentVariable("HIGHWAY_BASE_URI", decoy.BaseUri.ToString());
+
+        session.Run("New-HailuoVideo a.png -Prompt p -ApiKey $args[0] -BaseUri $args[1]", fake.Options.ApiKey, fake.BaseUri.ToString()).ThrowIfFailed();
+        session.Run("New-HailuoVideo a.png -Prompt p -ApiKey $args[0]", fake.Options.ApiKey).ThrowIfFailed();
+
+        Assert.Single(fake.Submissions);
+        Assert.Single(decoy.Submissions);
+    }
+
+    [Theory]
+    [InlineData("http://api.example.com/")]
+    [InlineData("ftp://127.0.0.1/")]
+    [InlineData("not a uri")]
+    public async Task AnUnsafeOrInvalidBaseUriIsRefusedBeforeAnyRequest(string uri)
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = Bare(fake);
+
+        var perCall = session.Run("New-HailuoVideo a.png -Prompt p -ApiKey k -BaseUri $args[0]", uri);
+        var connect = session.Run("Connect-Highway -ApiKey k -BaseUri $args[0]", uri);
+        Environment.SetEnvironmentVariable("HIGHWAY_BASE_URI", uri);
+        var fromEnv = session.Run("Get-HailuoTask abc -ApiKey k");
+
+        foreach (var r in new[] { perCall, connect, fromEnv })
+            Assert.StartsWith("InvalidBaseUri,", r.Terminating?.FullyQualifiedErrorId);
+        Assert.Empty(fake.Requests);
+    }
+
+    [Fact]
+    public async Task WhatIfNeedsNoKey()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = Bare(fake);
+
+        var result = session.Run("New-HailuoVideo a.png -Prompt p -WhatIf");
+
+        Assert.Null(result.Terminating);
+        Assert.Empty(result.Errors);
+        Assert.Contains("What if:", session.Host.Text);
+    }
+}
