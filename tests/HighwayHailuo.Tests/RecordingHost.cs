@@ -22,6 +22,9 @@ public sealed class RecordingHost : PSHost
     /// <summary>Everything written to the host so far.</summary>
     public string Text => _ui.Text;
 
+    /// <summary>The same without ANSI escape sequences (PowerShell 7 styles table headers).</summary>
+    public string PlainText => System.Text.RegularExpressions.Regex.Replace(Text, @"\x1b\[[0-9;]*[A-Za-z]", "");
+
     public void Clear() => _ui.Clear();
 
     public override void EnterNestedPrompt() => throw new NotSupportedException();

@@ -1,0 +1,88 @@
+// The staged module as a whole: manifest, exports, layout, and the default view.
+using FakeHighway;
+using Xunit;
+
+namespace HighwayHailuo.Tests;
+
+public sealed class ModuleTests
+{
+    [Fact]
+    public void ManifestIsCleanAndStampedFromTheOneVersionSource()
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run("""
+            $m = Test-ModuleManifest -Path $args[0] -ErrorAction Stop
+            $m.Version.ToString()
+            ($m.CompatiblePSEditions | Sort-Object) -join ','
+            $m.PowerShellVersion.ToString()
+            ($m.ExportedCmdlets.Keys | ForEach-Object { $_ }) -join ','
+            $m.ExportedFunctions.Count + $m.ExportedAliases.Count + $m.ExportedVariables.Count
+            """.Replace("| Sort-Object", ""), PowerShellSession.ModuleManifest);
+
+        result.ThrowIfFailed();
+        var lines = result.Output.Select(o => o.ToString()).ToArray();
+        Assert.Equal(typeof(HailuoTask).Assembly.GetName().Version!.ToString(3), lines[0]);
+        Assert.Equal("Desktop,Core", lines[1]);
+        Assert.Equal("5.1", lines[2]);
+        Assert.Equal(
+            new[] { "Connect-Highway", "Disconnect-Highway", "Get-HailuoTask", "New-HailuoVideo", "Save-HailuoVideo", "Wait-HailuoTask" },
+            lines[3].Split(',').OrderBy(n => n));
+        Assert.Equal("0", lines[4]);
+    }
+
+    [Fact]
+    public void DependenciesLiveApartSoPowerShell7UsesItsOwnCopies()
+    {
+        var root = PowerShellSession.ModuleFolder;
+        Assert.Equal(new[] { "HighwayHailuo.dll" }, Directory.GetFiles(root, "*.dll").Select(Path.GetFileName));
+        Assert.True(File.Exists(Path.Combine(root, "dependencies", "System.Text.Json.dll")));
+        Assert.True(File.Exists(Path.Combine(root, "HighwayHailuo.format.ps1xml")));
+
+        // The host already has System.Text.Json loaded; the module shares it rather than loading its own.
+        using var session = new PowerShellSession();
+        var result = session.Run("[HighwayHailuo.HailuoTask].Assembly.GetReferencedAssemblies().Name -contains 'System.Text.Json'");
+        result.ThrowIfFailed();
+        Assert.Equal("True", result.Output.Single().ToString());
+        var loadedJson = AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name == "System.Text.Json").ToList();
+        Assert.All(loadedJson, a => Assert.DoesNotContain(Path.Combine("out", "HighwayHailuo"), a.Location));
+    }
+
+    [Fact]
+    public async Task TheDefaultTableShowsTheContractColumns()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = new PowerShellSession(fake);
+        TestImages.Write(session.WorkDir, "sunset.png", TestImages.Png(400, 320));
+
+        var result = session.Run("New-HailuoVideo sunset.png -Prompt p -Resolution 1080P | Out-Host");
+
+        result.ThrowIfFailed();
+        var text = session.Host.PlainText;
+        foreach (var column in new[] { "TaskId", "Status", "Progress", "SourceImage", "Duration", "Resolution" })
+            Assert.Contains(column, text);
+        Assert.Contains("sunset.png", text);
+        Assert.DoesNotContain(session.WorkDir, text); // the file name, not the whole path
+        Assert.Contains("Queued", text);
+        Assert.Contains("6 s", text);
+        Assert.All(text.Split('\n'), line => Assert.True(line.TrimEnd().Length <= 80, $"too wide: '{line}'"));
+    }
+
+    [Fact]
+    public void HailuoTaskHasTheContractShape()
+    {
+        var type = typeof(HailuoTask);
+        Assert.True(type.IsSealed && type.IsPublic);
+        var expected = new Dictionary<string, Type>
+        {
+            ["TaskId"] = typeof(string), ["Status"] = typeof(HailuoTaskStatus), ["ProgressPercent"] = typeof(int?),
+            ["EtaSeconds"] = typeof(int?), ["Reason"] = typeof(string), ["VideoUrl"] = typeof(Uri),
+            ["VideoUrlExpiresAt"] = typeof(DateTimeOffset?), ["VideoType"] = typeof(string), ["Seed"] = typeof(string),
+            ["SourceImage"] = typeof(string), ["Prompt"] = typeof(string), ["Duration"] = typeof(int?),
+            ["Resolution"] = typeof(string), ["SubmittedAt"] = typeof(DateTimeOffset?), ["CompletedAt"] = typeof(DateTimeOffset?),
+            ["LastUpdated"] = typeof(DateTimeOffset),
+        };
+        foreach (var (name, propertyType) in expected)
+            Assert.Equal(propertyType, type.GetProperty(name)?.PropertyType);
+        Assert.Equal(new[] { "Unknown", "Queued", "Processing", "Succeeded", "Failed" }, Enum.GetNames<HailuoTaskStatus>());
+    }
+}
