@@ -1,0 +1,265 @@
+// The client's retry rules against a stubbed handler: what is retried, what never is, and why.
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using HighwayHailuo.Api;
+using HighwayHailuo.Infrastructure;
+using Xunit;
+
+namespace HighwayHailuo.UnitTests;
+
+public sealed class HighwayClientTests
+{
+    private const string Key = "unit-test-key-abc123";
+    private readonly List<TimeSpan> _delays = new();
+    private readonly StubHandler _stub = new();
+
+    private HighwayClient Client(TimeSpan? timeout = null)
+    {
+        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString(Key), new Uri("https://api.test/base"), null);
+        var retry = new RetryPolicy { Delay = (d, _) => { _delays.Add(d); return Task.CompletedTask; } };
+        var client = new HighwayClient(connection, new RequestGate(4), retry, null, new HttpClient(_stub));
+        if (timeout != null)
+        {
+            client.SubmitTimeout = timeout.Value;
+            client.ReadTimeout = timeout.Value;
+        }
+        return client;
+    }
+
+    private static SubmitRequest UrlRequest(string prompt = "a \"quoted\" prompt [推进]") =>
+        new(prompt, null, new Uri("https://images.test/cat.jpg?x=1"), 10, "768P", enablePromptExpansion: false, fastPretreatment: true);
+
+    private static async Task<HighwayApiException> Fails(Func<Task> action) => await Assert.ThrowsAsync<HighwayApiException>(action);
+
+    [Fact]
+    public async Task SubmitSendsTheKeyAndTheSixFieldsToTheSubmitPath()
+    {
+        _stub.Then(HttpStatusCode.OK, """{"task_id":"t-1"}""");
+
+        string id = await Client().SubmitAsync(UrlRequest(), default);
+
+        Assert.Equal("t-1", id);
+        var (request, body) = Assert.Single(_stub.Requests);
+        Assert.Equal(HttpMethod.Post, request.Method);
+        Assert.Equal("https://api.test/base/v3/async/minimax-hailuo-2.3-i2v", request.RequestUri!.ToString());
+        Assert.Equal("Bearer " + Key, request.Headers.Authorization!.ToString());
+        using var json = JsonDocument.Parse(body!);
+        Assert.Equal(new[] { "prompt", "image", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" },
+            json.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("a \"quoted\" prompt [推进]", json.RootElement.GetProperty("prompt").GetString());
+        Assert.Equal("https://images.test/cat.jpg?x=1", json.RootElement.GetProperty("image").GetString());
+        Assert.Equal(10, json.RootElement.GetProperty("duration").GetInt32());
+        Assert.Equal("768P", json.RootElement.GetProperty("resolution").GetString());
+        Assert.False(json.RootElement.GetProperty("enable_prompt_expansion").GetBoolean());
+        Assert.True(json.RootElement.GetProperty("fast_pretreatment").GetBoolean());
+        Assert.Contains("[推进]", body); // readable, not \u-escaped
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.TooManyRequests, null)]
+    [InlineData(HttpStatusCode.ServiceUnavailable, null)]
+    [InlineData(HttpStatusCode.InternalServerError, "CREATE_TASK_FAILED")]
+    public async Task SubmitIsRetriedOnlyWhenNoTaskWasCreated(HttpStatusCode status, string? reason)
+    {
+        string json = reason == null ? "" : $$"""{"code":500,"reason":"{{reason}}","message":"m"}""";
+        _stub.Times(2, status, json).Then(HttpStatusCode.OK, """{"task_id":"t-2"}""");
+
+        Assert.Equal("t-2", await Client().SubmitAsync(UrlRequest(), default));
+        Assert.Equal(3, _stub.Requests.Count);
+        Assert.Equal(2, _delays.Count);
+    }
+
+    [Fact]
+    public async Task ARefusedConnectionIsRetriedBecauseNothingWasSent()
+    {
+        _stub.Then(new HttpRequestException("refused", new SocketException((int)SocketError.ConnectionRefused)))
+             .Then(new HttpRequestException("no such host", new SocketException((int)SocketError.HostNotFound)))
+             .Then(HttpStatusCode.OK, """{"task_id":"t-3"}""");
+
+        Assert.Equal("t-3", await Client().SubmitAsync(UrlRequest(), default));
+        Assert.Equal(3, _stub.Requests.Count);
+    }
+
+    public static TheoryData<Func<StubHandler, StubHandler>, string> Unclear => new()
+    {
+        { s => s.Then(HttpStatusCode.BadGateway), "502" },
+        { s => s.Then(HttpStatusCode.GatewayTimeout), "504" },
+        { s => s.Then(HttpStatusCode.InternalServerError, """{"reason":"BILLING_FAILED"}"""), "BILLING_FAILED" },
+        { s => s.Then(new HttpRequestException("reset", new IOException("Connection reset by peer", new SocketException((int)SocketError.ConnectionReset)))), "Connection reset" },
+        { s => s.Then(HttpStatusCode.OK, "<html>ok?</html>"), "without a task id" },
+        { s => s.Then(HttpStatusCode.OK, """{"id":"wrong-field"}"""), "without a task id" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unclear))]
+    public async Task AnUnclearSubmissionIsNeverRetried(Func<StubHandler, StubHandler> script, string mention)
+    {
+        script(_stub);
+
+        var error = await Fails(() => Client().SubmitAsync(UrlRequest("sunset prompt"), default));
+
+        Assert.Equal(ErrorIds.HailuoSubmitOutcomeUnknown, error.ErrorId);
+        Assert.Contains(mention, error.Message + error.ServerReason);
+        Assert.Contains("https://images.test/cat.jpg?x=1", error.Message);
+        Assert.Contains("sunset prompt", error.Message);
+        Assert.Single(_stub.Requests);
+        Assert.Empty(_delays);
+    }
+
+    [Fact]
+    public async Task ASubmissionThatTimesOutIsNeverRetried()
+    {
+        var slow = new SlowHandler(TimeSpan.FromSeconds(30));
+        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString(Key), new Uri("https://api.test/"), null);
+        var client = new HighwayClient(connection, new RequestGate(1), new RetryPolicy(), null, new HttpClient(slow)) { SubmitTimeout = TimeSpan.FromMilliseconds(100) };
+
+        var error = await Fails(() => client.SubmitAsync(UrlRequest(), default));
+
+        Assert.Equal(ErrorIds.HailuoSubmitOutcomeUnknown, error.ErrorId);
+        Assert.Contains("no answer within", error.Message);
+        Assert.Equal(1, slow.Calls);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.BadRequest, "ILLEGAL_PROMPT", ErrorIds.HailuoRequestRejected, false)]
+    [InlineData(HttpStatusCode.Unauthorized, "INVALID_API_KEY", ErrorIds.HailuoAuthenticationFailed, true)]
+    [InlineData(HttpStatusCode.Forbidden, "API_NOT_ALLOWED", ErrorIds.HailuoAuthenticationFailed, true)]
+    [InlineData(HttpStatusCode.BadRequest, "MISSING_API_KEY", ErrorIds.HailuoAuthenticationFailed, true)]
+    [InlineData(HttpStatusCode.NotFound, "API_NOT_FOUND", ErrorIds.HailuoEndpointNotFound, true)]
+    public async Task ClientErrorsAreNotRetried(HttpStatusCode status, string reason, string errorId, bool terminating)
+    {
+        _stub.Then(status, $$"""{"code":{{(int)status}},"reason":"{{reason}}","message":"server says no"}""");
+
+        var error = await Fails(() => Client().SubmitAsync(UrlRequest(), default));
+
+        Assert.Equal(errorId, error.ErrorId);
+        Assert.Equal(terminating, error.IsTerminating);
+        Assert.Equal(reason, error.ServerReason);
+        Assert.Equal("server says no", error.ServerMessage);
+        Assert.Single(_stub.Requests);
+    }
+
+    [Fact]
+    public async Task RetryAfterIsHonouredAndALongOneFailsAtOnce()
+    {
+        _stub.Then(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(7)).Then(HttpStatusCode.OK, """{"task_id":"t"}""");
+        await Client().SubmitAsync(UrlRequest(), default);
+        Assert.Equal(new[] { TimeSpan.FromSeconds(7) }, _delays);
+
+        _stub.Then(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(61));
+        var error = await Fails(() => Client().SubmitAsync(UrlRequest(), default));
+        Assert.Equal(ErrorIds.HailuoRateLimited, error.ErrorId);
+        Assert.Contains("61 s", error.Message);
+        Assert.Single(_delays);
+    }
+
+    [Fact]
+    public async Task AttemptsAreBoundedAtFive()
+    {
+        _stub.Times(5, HttpStatusCode.TooManyRequests);
+
+        var error = await Fails(() => Client().SubmitAsync(UrlRequest(), default));
+
+        Assert.Equal(ErrorIds.HailuoRateLimited, error.ErrorId);
+        Assert.Equal(5, _stub.Requests.Count);
+        Assert.Equal(4, _delays.Count);
+        Assert.Contains("5 attempts", error.Message);
+    }
+
+    [Fact]
+    public void BackoffGrowsExponentiallyWithJitterAndIsCapped()
+    {
+        var policy = new RetryPolicy();
+        for (int attempt = 1; attempt <= 8; attempt++)
+        {
+            double nominal = Math.Min(30, Math.Pow(2, attempt - 1));
+            for (int sample = 0; sample < 50; sample++)
+            {
+                double seconds = policy.BackoffAfter(attempt).TotalSeconds;
+                Assert.InRange(seconds, Math.Min(nominal * 0.75, 30), Math.Min(nominal * 1.25, 30));
+            }
+        }
+        var spread = Enumerable.Range(0, 50).Select(_ => policy.BackoffAfter(3)).Distinct().Count();
+        Assert.True(spread > 1, "jitter must vary the delay");
+    }
+
+    [Fact]
+    public async Task ReadsAreRetriedOnAnyTransientFailure()
+    {
+        _stub.Then(HttpStatusCode.InternalServerError)
+             .Then(HttpStatusCode.OK, "<html>proxy</html>")
+             .Then(new HttpRequestException("reset", new IOException("reset")))
+             .Then(HttpStatusCode.TooManyRequests)
+             .Then(HttpStatusCode.OK, """{"task":{"task_id":"t","status":"TASK_STATUS_PROCESSING","progress_percent":10}}""");
+
+        var state = await Client().GetTaskAsync("t", default);
+
+        Assert.Equal(HailuoTaskStatus.Processing, state.Status);
+        Assert.Equal(5, _stub.Requests.Count);
+        Assert.Equal("https://api.test/base/v3/async/task-result?task_id=t", _stub.Requests[0].Request.RequestUri!.ToString());
+    }
+
+    [Fact]
+    public async Task TaskIdsAreEscapedInTheQuery()
+    {
+        _stub.Then(HttpStatusCode.OK, """{"task":{"status":"TASK_STATUS_QUEUED"}}""");
+        await Client().GetTaskAsync("a&b=c/d", default);
+        Assert.Equal("task_id=a%26b%3Dc%2Fd", _stub.Requests[0].Request.RequestUri!.Query.TrimStart('?'));
+    }
+
+    [Fact]
+    public async Task AnUnknownTaskIsNotRetried()
+    {
+        _stub.Then(HttpStatusCode.NotFound, """{"code":404,"reason":"TASK_NOT_FOUND","message":"no"}""");
+        var error = await Fails(() => Client().GetTaskAsync("gone", default));
+        Assert.Equal(ErrorIds.HailuoTaskNotFound, error.ErrorId);
+        Assert.False(error.IsTerminating);
+        Assert.Single(_stub.Requests);
+    }
+
+    [Fact]
+    public async Task AnOversizedAnswerIsRefused()
+    {
+        string huge = """{"task":{"status":"TASK_STATUS_QUEUED"},"pad":" """ + new string('x', HighwayClient.MaxResultBodyBytes) + "\"}";
+        _stub.Times(5, HttpStatusCode.OK, huge);
+
+        var error = await Fails(() => Client().GetTaskAsync("t", default));
+
+        Assert.Equal(ErrorIds.HailuoResponseInvalid, error.ErrorId);
+        Assert.Contains("larger than", error.Message);
+    }
+
+    [Fact]
+    public async Task AKeyEchoedByTheServerIsScrubbed()
+    {
+        _stub.Then(HttpStatusCode.Forbidden, $$"""{"reason":"INVALID_API_KEY","message":"key {{Key}} is not valid"}""");
+
+        var error = await Fails(() => Client().SubmitAsync(UrlRequest(), default));
+
+        Assert.DoesNotContain(Key, error.Message);
+        Assert.DoesNotContain(Key, error.ServerMessage);
+        Assert.Contains("***", error.ServerMessage);
+    }
+
+    [Fact]
+    public void ConnectionFailuresAreClassified()
+    {
+        Assert.True(HighwayClient.NeverConnected(new HttpRequestException("x", new SocketException((int)SocketError.ConnectionRefused))));
+        Assert.True(HighwayClient.NeverConnected(new WebException("x", WebExceptionStatus.NameResolutionFailure)));
+        Assert.False(HighwayClient.NeverConnected(new HttpRequestException("x", new IOException("y", new SocketException((int)SocketError.ConnectionReset)))));
+        Assert.False(HighwayClient.NeverConnected(new TimeoutException()));
+    }
+
+    private sealed class SlowHandler(TimeSpan delay) : HttpMessageHandler
+    {
+        public int Calls;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Calls);
+            await Task.Delay(delay, cancellationToken);
+            return new HttpResponseMessage(HttpStatusCode.OK);
+        }
+    }
+}

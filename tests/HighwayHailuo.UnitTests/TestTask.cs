@@ -1,0 +1,15 @@
+// Builds HailuoTask snapshots for unit tests through the same path the cmdlets use.
+using HighwayHailuo.Api;
+
+namespace HighwayHailuo.UnitTests;
+
+internal static class TestTask
+{
+    public static HailuoTask Create(string id, string? sourceImage, string? videoType)
+    {
+        var state = new ServerTaskState { TaskId = id, Status = HailuoTaskStatus.Succeeded, VideoType = videoType, VideoUrl = new Uri("https://cdn.test/v") };
+        var task = HailuoTask.FromServer(id, state, null, DateTimeOffset.UtcNow);
+        task.SourceImage = sourceImage;
+        return task;
+    }
+}
