@@ -118,6 +118,11 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         string? auth = request.Headers.Authorization.Count > 0 ? request.Headers.Authorization.ToString() : null;
         long bodyBytes = 0;
         int status = 0;
+        if (request.Path.StartsWithSegments(AdminPath))
+        {
+            await AdminAsync(ctx);
+            return; // admin calls are not part of the record
+        }
         try
         {
             if (request.Method == "POST" && request.Path == SubmitPath)
@@ -253,6 +258,67 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             ["extra"] = new Dictionary<string, object?> { ["seed"] = "4242", ["debug_info"] = debugInfo },
         };
         return await JsonAsync(ctx, 200, body);
+    }
+
+    // ---- Admin (for out-of-process tests such as the Pester suite) ---------------------------
+    //   GET  /_fake/stats                 counts of what was received
+    //   POST /_fake/faults/{submit|result|video}   {"kind":"Status","status":429,"reason":null,"retryAfter":0,"times":2}
+    //   POST /_fake/expire-links          makes every video link handed out so far expire
+
+    public const string AdminPath = "/_fake";
+
+    private async Task AdminAsync(HttpContext ctx)
+    {
+        string path = ctx.Request.Path.Value ?? "";
+        if (ctx.Request.Method == "GET" && path == AdminPath + "/stats")
+        {
+            var requests = Requests;
+            await JsonAsync(ctx, 200, new Dictionary<string, object?>
+            {
+                ["submitRequests"] = SubmitRequestCount,
+                ["resultRequests"] = ResultRequestCount,
+                ["videoRequests"] = VideoRequestCount,
+                ["acceptedSubmissions"] = Submissions.Count,
+                ["videoRequestsWithAuthorization"] = requests.Count(r => r.Host == "video" && r.Authorization != null),
+                ["apiRequestsWithoutKey"] = requests.Count(r => r.Host == "api" && r.Authorization != "Bearer " + Options.ApiKey),
+                ["prompts"] = Submissions.Select(s => s.Prompt).ToArray(),
+                ["durations"] = Submissions.Select(s => s.Duration).ToArray(),
+                ["resolutions"] = Submissions.Select(s => s.Resolution).ToArray(),
+            });
+            return;
+        }
+        if (ctx.Request.Method == "POST" && path == AdminPath + "/expire-links")
+        {
+            ExpireVideoLinks();
+            await JsonAsync(ctx, 200, new Dictionary<string, object?> { ["ok"] = true });
+            return;
+        }
+        if (ctx.Request.Method == "POST" && path.StartsWith(AdminPath + "/faults/", StringComparison.Ordinal))
+        {
+            var queue = path[(AdminPath.Length + "/faults/".Length)..] switch
+            {
+                "submit" => Faults.Submit,
+                "result" => Faults.Result,
+                "video" => Faults.Video,
+                _ => null,
+            };
+            using var doc = await JsonDocument.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted);
+            var root = doc.RootElement;
+            if (queue == null || !Enum.TryParse<FaultKind>(root.GetProperty("kind").GetString(), ignoreCase: true, out var kind))
+            {
+                await ErrorAsync(ctx, 400, "INVALID_REQUEST_BODY", "unknown fault endpoint or kind");
+                return;
+            }
+            int Int(string name, int fallback) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : fallback;
+            string? Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            var fault = new Fault(kind, Int("status", 0), Str("reason"), Str("body"),
+                root.TryGetProperty("retryAfter", out var ra) && ra.ValueKind == JsonValueKind.Number ? ra.GetInt32() : null,
+                TimeSpan.FromMilliseconds(Int("delayMs", 0)));
+            FaultScript.Add(queue, fault, Int("times", 1));
+            await JsonAsync(ctx, 200, new Dictionary<string, object?> { ["queued"] = Int("times", 1) });
+            return;
+        }
+        await ErrorAsync(ctx, 404, "API_NOT_FOUND", "unknown admin call");
     }
 
     private (int, string, string)? CheckKey(HttpRequest request)

@@ -41,6 +41,7 @@ Console.WriteLine($"FakeHighway API:   {server.BaseUri}");
 Console.WriteLine($"FakeHighway video: {server.VideoBaseUri}");
 Console.WriteLine($"API key:           {options.ApiKey}");
 Console.WriteLine($"Try: Connect-Highway -ApiKey '{options.ApiKey}' -BaseUri {server.BaseUri}");
+Console.WriteLine($"Stats: {server.BaseUri}_fake/stats");
 Console.Out.Flush();
 
 var stop = new TaskCompletionSource();

@@ -86,3 +86,30 @@ public sealed class ModuleTests
         Assert.Equal(new[] { "Unknown", "Queued", "Processing", "Succeeded", "Failed" }, Enum.GetNames<HailuoTaskStatus>());
     }
 }
+
+public sealed class ScriptSyntaxTests
+{
+    // build.ps1 and the Pester suite run only where pwsh exists; the real parser checks them here.
+    private static IEnumerable<string> ScriptPaths() =>
+        Directory.GetFiles(PowerShellSession.RepoRoot, "*.ps1", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(PowerShellSession.RepoRoot, f))
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or "out"));
+
+    public static TheoryData<string> Scripts() => new(ScriptPaths());
+
+    [Theory]
+    [MemberData(nameof(Scripts))]
+    public void ParsesWithoutErrors(string relativePath)
+    {
+        System.Management.Automation.Language.Parser.ParseFile(Path.Combine(PowerShellSession.RepoRoot, relativePath), out _, out var errors);
+        Assert.Empty(errors.Select(e => $"{e.Extent.StartLineNumber}: {e.Message}"));
+    }
+
+    [Fact]
+    public void ThePesterSuiteAndTheBuildScriptAreThere()
+    {
+        var scripts = ScriptPaths().ToList();
+        Assert.Contains("build.ps1", scripts);
+        Assert.Contains(scripts, s => s.StartsWith(Path.Combine("tests", "Pester")) && s.EndsWith(".Tests.ps1"));
+    }
+}

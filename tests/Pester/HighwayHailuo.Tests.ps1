@@ -1,0 +1,302 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+<#
+    The user scenarios of the hosted-engine suite (tests/HighwayHailuo.Tests), run in a real pwsh
+    against the built module (out/HighwayHailuo) and a FakeHighway process on loopback.
+    Run with ./build.ps1 -Test, or after `dotnet build`: Invoke-Pester ./tests/Pester
+#>
+
+BeforeAll {
+    $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $script:Manifest = Join-Path $RepoRoot 'out/HighwayHailuo/HighwayHailuo.psd1'
+    if (-not (Test-Path -LiteralPath $Manifest)) { throw "Build the module first: dotnet build (expected $Manifest)." }
+    $script:FakeDll = Get-ChildItem -Path (Join-Path $RepoRoot 'tests/FakeHighway/bin') -Filter 'FakeHighway.dll' -Recurse |
+        Sort-Object LastWriteTime -Descending | Select-Object -First 1
+    if (-not $FakeDll) { throw 'Build FakeHighway first: dotnet build.' }
+    $script:Fixtures = Join-Path $RepoRoot 'tests/HighwayHailuo.Tests/Fixtures'
+
+    Import-Module $Manifest -Force
+    $env:HIGHWAY_RETRY_BASE_DELAY_MS = '10'   # same backoff shape, in milliseconds
+
+    function Start-FakeHighway {
+        param([double] $TaskSeconds = 1.2, [string] $FailWhenPromptContains)
+        $arguments = "`"$($FakeDll.FullName)`" --port 0 --video-port 0 --until-stdin-closes --task-seconds $TaskSeconds"
+        if ($FailWhenPromptContains) { $arguments += " --fail-when-prompt-contains $FailWhenPromptContains" }
+        $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet', $arguments)
+        $info.UseShellExecute = $false
+        $info.RedirectStandardInput = $true
+        $info.RedirectStandardOutput = $true
+        $process = [System.Diagnostics.Process]::Start($info)
+        $lines = foreach ($i in 1..5) { $process.StandardOutput.ReadLine() }
+        [pscustomobject]@{
+            Process = $process
+            BaseUri = (($lines | Where-Object { $_ -like 'FakeHighway API:*' }) -replace '^FakeHighway API:\s+', '')
+            ApiKey  = (($lines | Where-Object { $_ -like 'API key:*' }) -replace '^API key:\s+', '')
+        }
+    }
+
+    function Stop-FakeHighway([object] $Fake) {
+        $Fake.Process.StandardInput.Close()
+        if (-not $Fake.Process.WaitForExit(5000)) { $Fake.Process.Kill() }
+    }
+
+    function Get-FakeStats([object] $Fake) { Invoke-RestMethod -Uri "$($Fake.BaseUri)_fake/stats" }
+
+    function Add-FakeFault([object] $Fake, [string] $Endpoint, [hashtable] $Fault) {
+        $null = Invoke-RestMethod -Method Post -Uri "$($Fake.BaseUri)_fake/faults/$Endpoint" -ContentType 'application/json' -Body ($Fault | ConvertTo-Json)
+    }
+
+    function New-TestImage([string] $Name, [string] $Fixture = 'portrait.png') {
+        $path = Join-Path $TestDrive $Name
+        Copy-Item -LiteralPath (Join-Path $Fixtures $Fixture) -Destination $path
+        Get-Item -LiteralPath $path
+    }
+}
+
+AfterAll {
+    Remove-Item Env:HIGHWAY_RETRY_BASE_DELAY_MS -ErrorAction Ignore
+}
+
+Describe 'The main pipeline' {
+    BeforeEach {
+        $fake = Start-FakeHighway
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+        Push-Location $TestDrive
+    }
+    AfterEach {
+        Pop-Location
+        Disconnect-Highway
+        Stop-FakeHighway $fake
+        Remove-Item -Path (Join-Path $TestDrive '*') -Recurse -Force
+    }
+
+    It 'turns a folder of photos into a folder of videos' {
+        $null = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'photos')
+        $null = New-TestImage 'photos/sunset.jpg' 'photo.jpg'
+        $null = New-TestImage 'photos/shot[1].jpg' 'progressive.jpg'
+
+        $files = Get-ChildItem ./photos/*.jpg |
+            New-HailuoVideo -Prompt 'The camera slowly pushes in [推进]' -Duration 6 -Resolution 1080P |
+            Wait-HailuoTask -PollInterval 0.2 |
+            Save-HailuoVideo -Destination ./videos
+
+        $files | Should -HaveCount 2
+        $files | ForEach-Object { $_ | Should -BeOfType System.IO.FileInfo }
+        ($files.Name | Sort-Object) | Should -Be @('shot[1].mp4', 'sunset.mp4')
+        Get-ChildItem ./videos -Filter *.partial | Should -BeNullOrEmpty
+        $stats = Get-FakeStats $fake
+        $stats.acceptedSubmissions | Should -Be 2
+        $stats.resolutions | Should -Be @('1080P', '1080P')
+        $stats.videoRequestsWithAuthorization | Should -Be 0
+    }
+
+    It 'takes a CSV batch with per-row values' {
+        $null = New-TestImage 'a.jpg' 'photo.jpg'
+        $null = New-TestImage 'b.png'
+        @(
+            [pscustomobject]@{ Path = 'a.jpg'; Prompt = 'first'; Duration = 10; Resolution = '768P' }
+            [pscustomobject]@{ Path = 'b.png'; Prompt = 'second'; Duration = 6; Resolution = '1080P' }
+        ) | Export-Csv -Path ./jobs.csv -NoTypeInformation
+
+        $tasks = Import-Csv ./jobs.csv | New-HailuoVideo
+
+        $tasks | Should -HaveCount 2
+        $tasks | ForEach-Object { $_.GetType().FullName | Should -Be 'HighwayHailuo.HailuoTask' }
+        ($tasks | Sort-Object Prompt).Duration | Should -Be @(10, 6)
+        (Get-FakeStats $fake).durations | Sort-Object | Should -Be @(6, 10)
+    }
+
+    It 'refreshes a task and keeps what the client knew' {
+        $null = New-TestImage 'a.png'
+        $task = New-HailuoVideo a.png -Prompt 'kept' -Resolution 1080P
+
+        $refreshed = Get-HailuoTask -TaskId $task.TaskId
+
+        $refreshed.TaskId | Should -Be $task.TaskId
+        $refreshed.Prompt | Should -Be 'kept'
+        $refreshed.SourceImage | Should -Be $task.SourceImage
+        $refreshed.ToString() | Should -Be $task.TaskId
+    }
+
+    It 'reports a failed task as HailuoTaskFailed and passes nothing on' {
+        Stop-FakeHighway $fake
+        $fake = Start-FakeHighway -FailWhenPromptContains 'REFUSE'
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+        $null = New-TestImage 'a.png'
+
+        $out = New-HailuoVideo a.png -Prompt 'please REFUSE' | Wait-HailuoTask -PollInterval 0.2 -ErrorVariable waitErrors -ErrorAction SilentlyContinue
+
+        $out | Should -BeNullOrEmpty
+        $waitErrors | Should -HaveCount 1
+        $waitErrors[0].FullyQualifiedErrorId | Should -Be 'HailuoTaskFailed,HighwayHailuo.Commands.WaitHailuoTaskCommand'
+        $waitErrors[0].TargetObject.Status | Should -Be 'Failed'
+    }
+
+    It 'times out tasks that are still running' {
+        Stop-FakeHighway $fake
+        $fake = Start-FakeHighway -TaskSeconds 600
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+        $null = New-TestImage 'a.png'
+
+        $null = New-HailuoVideo a.png -Prompt p | Wait-HailuoTask -Timeout 1 -PollInterval 0.2 -ErrorVariable waitErrors -ErrorAction SilentlyContinue
+
+        $waitErrors[0].FullyQualifiedErrorId | Should -Be 'HailuoWaitTimeout,HighwayHailuo.Commands.WaitHailuoTaskCommand'
+    }
+
+    It 'refuses to overwrite without -Force' {
+        $null = New-TestImage 'sunset.png'
+        Set-Content -Path ./sunset.mp4 -Value 'precious'
+        $done = New-HailuoVideo sunset.png -Prompt p | Wait-HailuoTask -PollInterval 0.2
+
+        $done | Save-HailuoVideo -ErrorVariable saveErrors -ErrorAction SilentlyContinue
+        $saveErrors[0].FullyQualifiedErrorId | Should -Be 'VideoFileExists,HighwayHailuo.Commands.SaveHailuoVideoCommand'
+        Get-Content ./sunset.mp4 | Should -Be 'precious'
+
+        $file = $done | Save-HailuoVideo -Force
+        $file.Length | Should -BeGreaterThan 1000
+    }
+
+    It 'renews an expired video link once' {
+        $null = New-TestImage 'a.png'
+        $done = New-HailuoVideo a.png -Prompt p | Wait-HailuoTask -PollInterval 0.2
+        $null = Invoke-RestMethod -Method Post -Uri "$($fake.BaseUri)_fake/expire-links"
+
+        $file = $done | Save-HailuoVideo
+
+        $file.Name | Should -Be 'a.mp4'
+    }
+}
+
+Describe 'Checks before anything is sent' {
+    BeforeAll {
+        $fake = Start-FakeHighway
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+        Push-Location $TestDrive
+        $null = New-TestImage 'tiny.png' 'tiny.png'
+        $null = New-TestImage 'gif-named.jpg' 'anim.gif'
+        $null = New-TestImage 'truncated.jpg' 'truncated.jpg'
+        $null = New-TestImage 'panorama.jpg' 'panorama.jpg'
+        $null = New-TestImage 'good.png'
+        $big = New-TestImage 'huge.png'
+        $stream = [System.IO.File]::OpenWrite($big.FullName)
+        $stream.SetLength(20MB)
+        $stream.Dispose()
+    }
+    AfterAll {
+        Pop-Location
+        Disconnect-Highway
+        Stop-FakeHighway $fake
+    }
+
+    It '<Name> gives <ErrorId> and the next image still goes' -ForEach @(
+        @{ Name = 'missing.jpg'; ErrorId = 'ImageNotFound' }
+        @{ Name = 'gif-named.jpg'; ErrorId = 'UnsupportedImageFormat' }
+        @{ Name = 'truncated.jpg'; ErrorId = 'UnsupportedImageFormat' }
+        @{ Name = 'huge.png'; ErrorId = 'ImageTooLarge' }
+        @{ Name = 'tiny.png'; ErrorId = 'ImageTooSmall' }
+        @{ Name = 'panorama.jpg'; ErrorId = 'ImageAspectRatioOutOfRange' }
+        @{ Name = 'ftp://example.com/a.jpg'; ErrorId = 'InvalidImageUri' }
+    ) {
+        $before = (Get-FakeStats $fake).submitRequests
+
+        $tasks = $Name, 'good.png' | New-HailuoVideo -Prompt p -ErrorVariable newErrors -ErrorAction SilentlyContinue
+
+        $newErrors | Should -HaveCount 1
+        $newErrors[0].FullyQualifiedErrorId | Should -Be "$ErrorId,HighwayHailuo.Commands.NewHailuoVideoCommand"
+        $newErrors[0].TargetObject | Should -Be $Name
+        $tasks | Should -HaveCount 1
+        (Get-FakeStats $fake).submitRequests | Should -Be ($before + 1)
+    }
+
+    It 'stops before reading input when 10 s at 1080P is asked on the command line' {
+        { 'good.png' | New-HailuoVideo -Prompt p -Duration 10 -Resolution 1080P -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DurationResolutionMismatch,HighwayHailuo.Commands.NewHailuoVideoCommand'
+    }
+
+    It '-WhatIf sends nothing and needs no key' {
+        Disconnect-Highway
+        $before = (Get-FakeStats $fake).submitRequests
+        $out = 'good.png' | New-HailuoVideo -Prompt p -WhatIf -BaseUri $fake.BaseUri
+        $out | Should -BeNullOrEmpty
+        (Get-FakeStats $fake).submitRequests | Should -Be $before
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+    }
+}
+
+Describe 'Keys and retries' {
+    BeforeEach {
+        $fake = Start-FakeHighway
+        Push-Location $TestDrive
+        $null = New-TestImage 'a.png'
+        $null = New-TestImage 'b.png' 'lossy.webp'
+    }
+    AfterEach {
+        Pop-Location
+        Disconnect-Highway
+        Remove-Item Env:HIGHWAY_API_KEY, Env:HIGHWAY_BASE_URI -ErrorAction Ignore
+        Stop-FakeHighway $fake
+    }
+
+    It 'says how to set a key when there is none' {
+        { New-HailuoVideo a.png -Prompt p -BaseUri $fake.BaseUri -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ApiKeyMissing,HighwayHailuo.Commands.NewHailuoVideoCommand'
+        (Get-FakeStats $fake).submitRequests | Should -Be 0
+    }
+
+    It 'takes the key from the environment and never shows it' {
+        $env:HIGHWAY_API_KEY = 'wrong-key-never-shown'
+        $env:HIGHWAY_BASE_URI = $fake.BaseUri
+        $all = & { New-HailuoVideo a.png -Prompt p -Verbose -Debug -ErrorAction SilentlyContinue } *>&1 | Out-String
+        try { New-HailuoVideo a.png -Prompt p -ErrorAction Stop } catch { $caught = $_ }
+
+        $caught.FullyQualifiedErrorId | Should -Be 'HailuoAuthenticationFailed,HighwayHailuo.Commands.NewHailuoVideoCommand'
+        $caught.Exception.Message | Should -Match ([regex]::Escape('$env:HIGHWAY_API_KEY'))
+        ($all + ($caught | Out-String)) | Should -Not -Match 'wrong-key-never-shown'
+    }
+
+    It 'retries a rate-limited submission and bills once' {
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+        Add-FakeFault $fake 'submit' @{ kind = 'Status'; status = 429; retryAfter = 0; times = 2 }
+
+        $task = New-HailuoVideo a.png -Prompt p
+
+        $task | Should -HaveCount 1
+        $stats = Get-FakeStats $fake
+        $stats.submitRequests | Should -Be 3
+        $stats.acceptedSubmissions | Should -Be 1
+    }
+
+    It 'never retries a submission whose outcome is unclear' {
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+        Add-FakeFault $fake 'submit' @{ kind = 'StatusAfterCreate'; status = 502 }
+
+        $tasks = 'a.png', 'b.png' | New-HailuoVideo -Prompt p -ThrottleLimit 1 -ErrorVariable newErrors -ErrorAction SilentlyContinue
+
+        $newErrors[0].FullyQualifiedErrorId | Should -Be 'HailuoSubmitOutcomeUnknown,HighwayHailuo.Commands.NewHailuoVideoCommand'
+        $tasks | Should -HaveCount 1
+        (Get-FakeStats $fake).submitRequests | Should -Be 2
+    }
+
+    It 'gives up after five attempts and goes on with the next image' {
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+        Add-FakeFault $fake 'submit' @{ kind = 'Status'; status = 503; times = 5 }
+
+        $tasks = 'a.png', 'b.png' | New-HailuoVideo -Prompt p -ThrottleLimit 1 -ErrorVariable newErrors -ErrorAction SilentlyContinue
+
+        $newErrors[0].FullyQualifiedErrorId | Should -Be 'HailuoServiceUnavailable,HighwayHailuo.Commands.NewHailuoVideoCommand'
+        $tasks | Should -HaveCount 1
+        (Get-FakeStats $fake).submitRequests | Should -Be 6
+    }
+}
+
+Describe 'The module' {
+    It 'has a clean manifest that exports exactly its cmdlets' {
+        $module = Test-ModuleManifest -Path $Manifest
+        $module.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        ($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @('Connect-Highway', 'Disconnect-Highway', 'Get-HailuoTask', 'New-HailuoVideo', 'Save-HailuoVideo', 'Wait-HailuoTask')
+    }
+
+    It 'declares its output types' {
+        (Get-Command New-HailuoVideo).OutputType.Type.FullName | Should -Be 'HighwayHailuo.HailuoTask'
+        (Get-Command Save-HailuoVideo).OutputType.Type.FullName | Should -Be 'System.IO.FileInfo'
+    }
+}
