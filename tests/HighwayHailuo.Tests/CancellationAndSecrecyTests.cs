@@ -5,7 +5,7 @@ using Xunit;
 
 namespace HighwayHailuo.Tests;
 
-public sealed class CancellationAndSecrecyTests
+public sealed class CancellationAndSecrecyTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     // Generous: the point is that Stop returns while the server would have kept it busy for minutes.
     private static readonly TimeSpan s_stopBound = TimeSpan.FromSeconds(10);
@@ -21,11 +21,12 @@ public sealed class CancellationAndSecrecyTests
         }
     }
 
-    private static RunResult StopAndCollect(RunningScript running, out TimeSpan took)
+    private RunResult StopAndCollect(RunningScript running, out TimeSpan took, [System.Runtime.CompilerServices.CallerMemberName] string stage = "")
     {
         var clock = Stopwatch.StartNew();
         var result = running.Stop();
         took = clock.Elapsed;
+        output.WriteLine($"{stage}: Stop() returned after {took.TotalMilliseconds:0} ms");
         return result;
     }
 
