@@ -58,10 +58,6 @@ namespace HighwayHailuo.Api
         /// <summary>Time allowed for one task-result request.</summary>
         public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-        public Uri BaseUri => _connection.BaseUri;
-
-        public RequestGate Gate => _gate;
-
         /// <summary>Submits one task and returns its id.</summary>
         public Task<string> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken) =>
             WithRetriesAsync(ct => SubmitOnceAsync(request, ct), cancellationToken);

@@ -13,11 +13,8 @@ namespace HighwayHailuo.Api
 
         public RequestGate(int limit)
         {
-            Limit = limit;
             _slots = new SemaphoreSlim(limit, limit);
         }
-
-        public int Limit { get; }
 
         /// <summary>Holds every worker until the given time (the latest pause wins).</summary>
         public void PauseUntil(DateTimeOffset until)

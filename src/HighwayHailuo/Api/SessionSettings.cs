@@ -1,8 +1,6 @@
 // What one runspace remembers between cmdlet calls: its Connect-Highway settings and the tasks it has seen.
 using System;
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Linq;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using System.Security;
@@ -37,9 +35,5 @@ namespace HighwayHailuo.Api
         }
 
         public HailuoTask? Recall(string taskId) => _tasks.TryGetValue(taskId, out var task) ? task : null;
-
-        /// <summary>Tasks seen in this session, newest first.</summary>
-        public IReadOnlyList<HailuoTask> KnownTasks() =>
-            _tasks.Values.OrderByDescending(t => t.SubmittedAt ?? t.LastUpdated).ToList();
     }
 }

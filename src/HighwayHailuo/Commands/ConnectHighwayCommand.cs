@@ -11,7 +11,6 @@ namespace HighwayHailuo.Commands
     /// <para type="synopsis">Stores a Highway API key and base URI for the current PowerShell session.</para>
     /// </summary>
     [Cmdlet(VerbsCommunications.Connect, "Highway")]
-    [OutputType(typeof(void))]
     public sealed class ConnectHighwayCommand : PSCmdlet
     {
         /// <summary>

@@ -8,7 +8,6 @@ namespace HighwayHailuo.Commands
     /// <para type="synopsis">Forgets the API key and base URI stored by Connect-Highway.</para>
     /// </summary>
     [Cmdlet(VerbsCommunications.Disconnect, "Highway")]
-    [OutputType(typeof(void))]
     public sealed class DisconnectHighwayCommand : PSCmdlet
     {
         protected override void EndProcessing()

@@ -36,8 +36,6 @@ namespace HighwayHailuo.Infrastructure
 
         private protected SessionSettings Session { get; private set; } = null!;
 
-        private protected HighwayConnection Connection => _connection!;
-
         private protected IClientLog Log => _log!;
 
         /// <summary>Requests in flight for this call, across all items.</summary>
@@ -96,7 +94,6 @@ namespace HighwayHailuo.Infrastructure
             return task.GetAwaiter().GetResult();
         }
 
-
         /// <summary>Reports a failure of one item; terminating failures stop the call.</summary>
         private protected void ReportItemError(Exception ex, object? target)
         {
@@ -147,13 +144,11 @@ namespace HighwayHailuo.Infrastructure
             }
         }
 
-        public void Dispose()
-        {
-            _stopping.Cancel();
-            _stopping.Dispose();
-            _dispatcher?.Dispose();
-            GC.SuppressFinalize(this);
-        }
+        /// <summary>
+        /// Cancels whatever background work is left. The token source and dispatcher are not
+        /// disposed: late continuations may still touch them, and neither holds unmanaged resources.
+        /// </summary>
+        public void Dispose() => _stopping.Cancel();
 
         /// <summary>Forwards the client's log to the Verbose, Debug and Warning streams, on the pipeline thread.</summary>
         private sealed class ClientLog : IClientLog

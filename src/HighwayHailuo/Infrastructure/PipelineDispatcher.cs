@@ -7,7 +7,7 @@ using System.Threading;
 
 namespace HighwayHailuo.Infrastructure
 {
-    internal sealed class PipelineDispatcher : IDisposable
+    internal sealed class PipelineDispatcher
     {
         private readonly ConcurrentQueue<Action> _queue = new ConcurrentQueue<Action>();
         private readonly SemaphoreSlim _signal = new SemaphoreSlim(0);
@@ -62,7 +62,5 @@ namespace HighwayHailuo.Infrastructure
                 }
             }
         }
-
-        public void Dispose() => _signal.Dispose();
     }
 }
