@@ -1,10 +1,9 @@
-// Image headers (cross-checked with MetadataExtractor), poll timing, file naming and base URIs.
+// Image headers (cross-checked with MetadataExtractor), file naming and base URIs.
 using HighwayHailuo.Api;
 using HighwayHailuo.Images;
 using HighwayHailuo.Infrastructure;
 using HighwayHailuo.Saving;
 using HighwayHailuo.Tests;
-using HighwayHailuo.Waiting;
 using MetadataExtractor;
 using MetadataExtractor.Formats.Jpeg;
 using MetadataExtractor.Formats.Png;
@@ -51,26 +50,6 @@ public sealed class ImageAndNamingTests
         Assert.Null(ImageHeaderReader.Read(new MemoryStream(new byte[] { 1, 2, 3 })));
         Assert.Throws<InvalidDataException>(() => ImageHeaderReader.Read(File.OpenRead(TestImages.Fixture("truncated.jpg"))));
         Assert.Throws<InvalidDataException>(() => ImageHeaderReader.Read(new MemoryStream(TestImages.Png(400, 400)[..20])));
-    }
-
-    [Fact]
-    public void PollingStartsNearTwoSecondsGrowsToTheCapAndFollowsTheEta()
-    {
-        var cap = TimeSpan.FromSeconds(10);
-        var interval = PollSchedule.First(cap);
-        Assert.Equal(TimeSpan.FromSeconds(2), interval);
-        var seen = new List<double>();
-        for (int i = 0; i < 8; i++)
-        {
-            seen.Add(interval.TotalSeconds);
-            interval = PollSchedule.Grow(interval, cap);
-        }
-        Assert.Equal(seen.OrderBy(s => s), seen);
-        Assert.Equal(10, seen.Last());
-        Assert.Equal(TimeSpan.FromSeconds(3), PollSchedule.Delay(TimeSpan.FromSeconds(10), etaSeconds: 3));
-        Assert.Equal(TimeSpan.FromSeconds(10), PollSchedule.Delay(TimeSpan.FromSeconds(10), etaSeconds: 60));
-        Assert.Equal(PollSchedule.Floor, PollSchedule.Delay(TimeSpan.FromSeconds(10), etaSeconds: 0));
-        Assert.Equal(TimeSpan.FromMilliseconds(200), PollSchedule.First(TimeSpan.FromMilliseconds(200)));
     }
 
     [Theory]

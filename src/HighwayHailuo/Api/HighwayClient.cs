@@ -204,6 +204,11 @@ namespace HighwayHailuo.Api
             {
                 using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
                 var result = await ApiResponse.ReadAsync(response, maxBody, deadline.Token).ConfigureAwait(false);
+                // Feed the gate's additive-increase / multiplicative-decrease of requests in flight.
+                if (result.StatusCode == 429)
+                    _gate.OnRateLimited();
+                else if (result.StatusCode < 500)
+                    _gate.OnSuccess();
                 string? id = taskId ?? (result.IsSuccess && message.Method == HttpMethod.Post ? TaskResultParser.ParseTaskId(result.Body) : null);
                 _log?.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} {1} -> {2} in {3} ms{4}",
                     message.Method, message.RequestUri!.AbsolutePath, result.StatusLine, clock.ElapsedMilliseconds, id == null ? "" : " (task " + id + ")"));

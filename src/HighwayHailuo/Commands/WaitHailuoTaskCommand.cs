@@ -6,7 +6,6 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
-using HighwayHailuo.Api;
 using HighwayHailuo.Infrastructure;
 using HighwayHailuo.Waiting;
 
@@ -17,7 +16,7 @@ namespace HighwayHailuo.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "HailuoTask", DefaultParameterSetName = TaskIdSet)]
     [OutputType(typeof(HailuoTask))]
-    public sealed class WaitHailuoTaskCommand : HighwayCmdlet
+    public sealed class WaitHailuoTaskCommand : HighwayCmdlet, IPollListener
     {
         private const string TaskIdSet = "TaskId";
         private const string InputObjectSet = "InputObject";
@@ -27,6 +26,7 @@ namespace HighwayHailuo.Commands
         private readonly Dictionary<string, HailuoTask> _running = new Dictionary<string, HailuoTask>(StringComparer.Ordinal);
         private readonly HashSet<string> _seen = new HashSet<string>(StringComparer.Ordinal);
         private CancellationTokenSource? _watching;
+        private PollScheduler? _scheduler;
         private WaitProgress? _progress;
         private DateTimeOffset _deadline;
         private bool _timedOut;
@@ -99,10 +99,8 @@ namespace HighwayHailuo.Commands
                     WriteError(TimeoutError(snapshot));
                     continue;
                 }
-                var client = RequireClient();
                 _running[id] = snapshot;
-                var token = _watching!.Token;
-                _ = Task.Run(() => WatchAsync(client, id, known, token));
+                Scheduler().Add(id, known);
             }
             Pump();
         }
@@ -119,6 +117,34 @@ namespace HighwayHailuo.Commands
             }
             _progress!.Complete();
         }
+
+        /// <summary>The one poll schedule of this call, started with the first task that needs polling.</summary>
+        private PollScheduler Scheduler()
+        {
+            if (_scheduler != null)
+                return _scheduler;
+            _scheduler = new PollScheduler(RequireClient(), TimeSpan.FromSeconds(PollInterval), this);
+            var token = _watching!.Token;
+            var scheduler = _scheduler;
+            Task.Run(() => scheduler.RunAsync(token)).ContinueWith(t =>
+            {
+                if (t.IsFaulted)
+                    Dispatcher.Post(() => ReportItemError(t.Exception!.GetBaseException(), null));
+            }, TaskScheduler.Default);
+            return _scheduler;
+        }
+
+        void IPollListener.OnUpdated(HailuoTask snapshot) => Dispatcher.Post(() => OnUpdate(snapshot));
+
+        void IPollListener.OnEnded(HailuoTask snapshot) => Dispatcher.Post(() => OnEnded(snapshot, fromWatch: true));
+
+        void IPollListener.OnFailed(string taskId, Exception error, object target) => Dispatcher.Post(() =>
+        {
+            _running.Remove(taskId);
+            ReportItemError(error, target);
+        });
+
+        void IPollListener.OnWarning(string message) => Log.Warning(message);
 
         private void Pump()
         {
@@ -138,63 +164,6 @@ namespace HighwayHailuo.Commands
             }
             if (!_anyEnded)
                 _progress!.Refresh(_running.Values, _succeeded, _failed);
-        }
-
-        /// <summary>Polls one task until it ends, the wait times out, or the user presses Ctrl+C.</summary>
-        private async Task WatchAsync(HighwayClient client, string id, HailuoTask? known, CancellationToken cancellationToken)
-        {
-            var cap = TimeSpan.FromSeconds(PollInterval);
-            var interval = PollSchedule.First(cap);
-            // A task we hold a snapshot of was seen recently; a bare id is asked about at once.
-            var delay = known == null ? TimeSpan.Zero : PollSchedule.Delay(interval, known.EtaSeconds);
-            var latest = known;
-            bool warned = false;
-            try
-            {
-                while (true)
-                {
-                    if (delay > TimeSpan.Zero)
-                        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                    ServerTaskState state;
-                    try
-                    {
-                        state = await client.GetTaskAsync(id, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (HighwayApiException ex) when (ex.Retryable && !ex.IsTerminating)
-                    {
-                        // The reads were already retried; a longer outage must not drop a paid task.
-                        if (!warned)
-                            Log.Warning($"Could not check task '{id}' ({ex.Message}); still waiting.");
-                        warned = true;
-                        interval = PollSchedule.Grow(interval, cap);
-                        delay = interval;
-                        continue;
-                    }
-                    warned = false;
-                    var snapshot = HailuoTask.FromServer(id, state, latest, DateTimeOffset.UtcNow);
-                    latest = snapshot;
-                    if (snapshot.IsCompleted)
-                    {
-                        Dispatcher.Post(() => OnEnded(snapshot, fromWatch: true));
-                        return;
-                    }
-                    Dispatcher.Post(() => OnUpdate(snapshot));
-                    interval = PollSchedule.Grow(interval, cap);
-                    delay = PollSchedule.Delay(interval, snapshot.EtaSeconds);
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-            }
-            catch (Exception ex)
-            {
-                object target = (object?)latest ?? id;
-                Dispatcher.Post(() =>
-                {
-                    _running.Remove(id);
-                    ReportItemError(ex, target);
-                });
-            }
         }
 
         private void OnUpdate(HailuoTask snapshot)
