@@ -115,6 +115,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
     private async Task HandleApiAsync(HttpContext ctx)
     {
         var request = ctx.Request;
+        var received = DateTimeOffset.UtcNow;
         string? auth = request.Headers.Authorization.Count > 0 ? request.Headers.Authorization.ToString() : null;
         long bodyBytes = 0;
         int status = 0;
@@ -145,7 +146,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         }
         finally
         {
-            _requests.Enqueue(new RecordedRequest("api", request.Method, request.Path + request.QueryString, auth, bodyBytes, status, DateTimeOffset.UtcNow));
+            _requests.Enqueue(new RecordedRequest("api", request.Method, request.Path + request.QueryString, auth, bodyBytes, status, DateTimeOffset.UtcNow, received));
         }
     }
 
@@ -400,6 +401,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
     private async Task HandleVideoAsync(HttpContext ctx)
     {
         var request = ctx.Request;
+        var received = DateTimeOffset.UtcNow;
         string? auth = request.Headers.Authorization.Count > 0 ? request.Headers.Authorization.ToString() : null;
         int status = 0;
         try
@@ -408,7 +410,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         }
         finally
         {
-            _requests.Enqueue(new RecordedRequest("video", request.Method, request.Path + request.QueryString, auth, 0, status, DateTimeOffset.UtcNow));
+            _requests.Enqueue(new RecordedRequest("video", request.Method, request.Path + request.QueryString, auth, 0, status, DateTimeOffset.UtcNow, received));
         }
     }
 

@@ -1,7 +1,7 @@
 // What FakeHighway saw: every request, and every accepted submission.
 namespace FakeHighway;
 
-/// <summary>One request as received. Authorization is kept verbatim so tests can prove where the key went.</summary>
+/// <summary>One request: when it arrived, when it was answered, and its Authorization verbatim so tests can prove where the key went.</summary>
 public sealed record RecordedRequest(
     string Host,
     string Method,
@@ -9,7 +9,8 @@ public sealed record RecordedRequest(
     string? Authorization,
     long BodyBytes,
     int Status,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    DateTimeOffset Received);
 
 /// <summary>One submission body as the server parsed it.</summary>
 public sealed class SubmitRecord

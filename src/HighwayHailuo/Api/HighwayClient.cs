@@ -82,8 +82,6 @@ namespace HighwayHailuo.Api
                         throw GiveUp(ex, n, null);
 
                     TimeSpan delay = ex.RetryAfter ?? _retry.BackoffAfter(n);
-                    if (ex.StatusCode == 429 && ex.RetryAfter.HasValue)
-                        _gate.PauseUntil(DateTimeOffset.UtcNow + delay); // one 429 pauses every worker
                     _log?.Verbose(string.Format(CultureInfo.InvariantCulture,
                         "{0} Retrying in {1:0.0} s (attempt {2} of {3}).", ex.Message, delay.TotalSeconds, n + 1, _retry.MaxAttempts));
                     await _retry.Delay(delay, cancellationToken).ConfigureAwait(false);
@@ -206,9 +204,16 @@ namespace HighwayHailuo.Api
                 var result = await ApiResponse.ReadAsync(response, maxBody, deadline.Token).ConfigureAwait(false);
                 // Feed the gate's additive-increase / multiplicative-decrease of requests in flight.
                 if (result.StatusCode == 429)
+                {
                     _gate.OnRateLimited();
+                    // Pause every worker now, not after this error has unwound: others are about to start.
+                    if (result.RetryAfter is TimeSpan pause && pause <= _retry.MaxRetryAfter)
+                        _gate.PauseUntil(DateTimeOffset.UtcNow + pause);
+                }
                 else if (result.StatusCode < 500)
+                {
                     _gate.OnSuccess();
+                }
                 string? id = taskId ?? (result.IsSuccess && message.Method == HttpMethod.Post ? TaskResultParser.ParseTaskId(result.Body) : null);
                 _log?.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} {1} -> {2} in {3} ms{4}",
                     message.Method, message.RequestUri!.AbsolutePath, result.StatusLine, clock.ElapsedMilliseconds, id == null ? "" : " (task " + id + ")"));

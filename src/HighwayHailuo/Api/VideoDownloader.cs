@@ -114,15 +114,27 @@ namespace HighwayHailuo.Api
                 {
                     using var source = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
                     using var target = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, useAsync: true);
-                    var buffer = new byte[BufferBytes];
-                    while (true)
+                    // Two buffers: the next read from the network overlaps the write of the last one to disk.
+                    var buffers = new[] { new byte[BufferBytes], new byte[BufferBytes] };
+                    Task pendingWrite = Task.CompletedTask;
+                    try
                     {
-                        stall.CancelAfter(StallTimeout); // the stall clock restarts with every read
-                        int n = await source.ReadAsync(buffer, 0, buffer.Length, stall.Token).ConfigureAwait(false);
-                        if (n == 0)
-                            break;
-                        await target.WriteAsync(buffer, 0, n, cancellationToken).ConfigureAwait(false);
-                        written += n;
+                        for (int turn = 0; ; turn ^= 1)
+                        {
+                            stall.CancelAfter(StallTimeout); // the stall clock restarts with every read
+                            int n = await source.ReadAsync(buffers[turn], 0, BufferBytes, stall.Token).ConfigureAwait(false);
+                            await pendingWrite.ConfigureAwait(false);
+                            if (n == 0)
+                                break;
+                            pendingWrite = target.WriteAsync(buffers[turn], 0, n, cancellationToken);
+                            written += n;
+                        }
+                    }
+                    finally
+                    {
+                        // Never dispose the file under a write still in flight. If the loop failed, its own
+                        // exception is the one that propagates; the write's outcome no longer matters.
+                        try { await pendingWrite.ConfigureAwait(false); } catch (Exception) { }
                     }
                     await target.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }

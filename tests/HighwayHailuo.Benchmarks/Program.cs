@@ -1,0 +1,65 @@
+// Scenario benchmarks for HighwayHailuo. Every figure is a ratio between two things measured in
+// the same run (against a lower bound computed from the server's own timings, or against a
+// baseline client), so it holds on a noisy machine.
+//
+//   dotnet run -c Release --project tests/HighwayHailuo.Benchmarks -- [--images 500] [--only batch,polls,download,import]
+using System.Diagnostics;
+using System.Globalization;
+using HighwayHailuo.Benchmarks;
+
+var options = BenchOptions.Parse(args);
+Console.WriteLine($"HighwayHailuo benchmarks: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+Console.WriteLine($"module: {BenchHost.ModuleManifest}");
+Console.WriteLine();
+
+var rows = new List<string[]>();
+var clock = Stopwatch.StartNew();
+foreach (var (name, run) in new (string, Func<BenchOptions, Task<IEnumerable<string[]>>>)[]
+{
+    ("import", Scenarios.ImportCostAsync),
+    ("download", Scenarios.DownloadThroughputAsync),
+    ("polls", Scenarios.PollsPerTaskAsync),
+    ("batch", Scenarios.BatchVersusIdealAsync),
+})
+{
+    if (options.Only.Count > 0 && !options.Only.Contains(name))
+        continue;
+    Console.WriteLine($"running {name} ...");
+    var scenarioClock = Stopwatch.StartNew();
+    var produced = (await run(options)).ToList();
+    rows.AddRange(produced);
+    foreach (var row in produced)
+        Console.WriteLine("  " + string.Join(" | ", row));
+    Console.WriteLine($"  ({scenarioClock.Elapsed.TotalSeconds:0} s)");
+}
+
+Console.WriteLine();
+Console.WriteLine("| Figure | Measured | Baseline | Ratio | Target |");
+Console.WriteLine("|---|---|---|---|---|");
+foreach (var row in rows)
+    Console.WriteLine("| " + string.Join(" | ", row) + " |");
+Console.WriteLine();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"total {clock.Elapsed.TotalSeconds:0} s"));
+
+internal sealed class BenchOptions
+{
+    public int Images { get; private set; } = 500;
+    public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public long DownloadBytes { get; private set; } = 200L * 1024 * 1024;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--images": options.Images = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--download-mb": options.DownloadBytes = long.Parse(args[++i], CultureInfo.InvariantCulture) * 1024 * 1024; break;
+                case "--only": foreach (var s in args[++i].Split(',')) options.Only.Add(s.Trim()); break;
+                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --images N, --download-mb N, --only import,download,polls,batch");
+            }
+        }
+        return options;
+    }
+}
