@@ -2,10 +2,13 @@
 // the same run (against a lower bound computed from the server's own timings, or against a
 // baseline client), so it holds on a noisy machine.
 //
-//   dotnet run -c Release --project tests/HighwayHailuo.Benchmarks -- [--images 500] [--only batch,polls,download,import]
+//   dotnet run -c Release --project tests/HighwayHailuo.Benchmarks -- [--images 500] [--only import,download,polls,memory,batch,baselines]
 using System.Diagnostics;
 using System.Globalization;
 using HighwayHailuo.Benchmarks;
+
+if (args.Length == 5 && args[0] == "--child-memory")
+    return await MemoryScenario.ChildAsync(args[1], args[2], args[3], args[4]);
 
 var options = BenchOptions.Parse(args);
 Console.WriteLine($"HighwayHailuo benchmarks: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
@@ -19,7 +22,9 @@ foreach (var (name, run) in new (string, Func<BenchOptions, Task<IEnumerable<str
     ("import", Scenarios.ImportCostAsync),
     ("download", Scenarios.DownloadThroughputAsync),
     ("polls", Scenarios.PollsPerTaskAsync),
+    ("memory", MemoryScenario.RunAsync),
     ("batch", Scenarios.BatchVersusIdealAsync),
+    ("baselines", BaselineScenario.RunAsync),
 })
 {
     if (options.Only.Count > 0 && !options.Only.Contains(name))
@@ -40,6 +45,7 @@ foreach (var row in rows)
     Console.WriteLine("| " + string.Join(" | ", row) + " |");
 Console.WriteLine();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"total {clock.Elapsed.TotalSeconds:0} s"));
+return 0;
 
 internal sealed class BenchOptions
 {
@@ -57,7 +63,7 @@ internal sealed class BenchOptions
                 case "--images": options.Images = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--download-mb": options.DownloadBytes = long.Parse(args[++i], CultureInfo.InvariantCulture) * 1024 * 1024; break;
                 case "--only": foreach (var s in args[++i].Split(',')) options.Only.Add(s.Trim()); break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --images N, --download-mb N, --only import,download,polls,batch");
+                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --images N, --download-mb N, --only import,download,polls,memory,batch,baselines");
             }
         }
         return options;

@@ -121,13 +121,22 @@ namespace HighwayHailuo.Api
                     {
                         for (int turn = 0; ; turn ^= 1)
                         {
-                            stall.CancelAfter(StallTimeout); // the stall clock restarts with every read
-                            int n = await source.ReadAsync(buffers[turn], 0, BufferBytes, stall.Token).ConfigureAwait(false);
+                            // Fill a whole buffer from the network (it arrives in small pieces), so the
+                            // disk gets few large writes instead of a thread hop per network read.
+                            int filled = 0;
+                            while (filled < BufferBytes)
+                            {
+                                stall.CancelAfter(StallTimeout); // the stall clock restarts with every read
+                                int n = await source.ReadAsync(buffers[turn], filled, BufferBytes - filled, stall.Token).ConfigureAwait(false);
+                                if (n == 0)
+                                    break;
+                                filled += n;
+                            }
                             await pendingWrite.ConfigureAwait(false);
-                            if (n == 0)
+                            if (filled == 0)
                                 break;
-                            pendingWrite = target.WriteAsync(buffers[turn], 0, n, cancellationToken);
-                            written += n;
+                            pendingWrite = target.WriteAsync(buffers[turn], 0, filled, cancellationToken);
+                            written += filled;
                         }
                     }
                     finally
