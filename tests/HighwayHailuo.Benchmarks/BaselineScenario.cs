@@ -20,26 +20,16 @@ internal static class BaselineScenario
     private const int Lanes = 8;
     private static readonly TimeSpan s_userPollInterval = TimeSpan.FromSeconds(3);
 
-    private static double LifeSeconds(int index) => 8 + 7 * ((index * 0.6180339887) % 1.0);
-
     public static async Task<IEnumerable<string[]>> RunAsync(BenchOptions options)
     {
-        var fakeOptions = new FakeHighwayOptions
-        {
-            SubmitLatency = TimeSpan.FromMilliseconds(300),
-            ResultLatency = TimeSpan.FromMilliseconds(30),
-            VideoBytes = 2L * 1024 * 1024,
-            TaskLife = s => (TimeSpan.Zero, TimeSpan.FromSeconds(LifeSeconds(int.Parse(s.Prompt.Substring(4), CultureInfo.InvariantCulture)))),
-        };
-        await using var fake = await FakeHighwayServer.StartAsync(fakeOptions);
+        await using var fake = await FakeHighwayServer.StartAsync(Scenarios.BatchServer());
         string dir = Directory.CreateTempSubdirectory("hailuo-bench-base-").FullName;
         var files = Enumerable.Range(0, Images).Select(i => TestImages.Write(dir, $"img-{i:D4}.png", TestImages.Png(400, 320))).ToArray();
 
         using var host = new BenchHost(dir);
         host.Run("Connect-Highway -ApiKey $args[0] -BaseUri $args[1]", fake.Options.ApiKey, fake.BaseUri.ToString());
         var clock = Stopwatch.StartNew();
-        host.Run(@"[IO.Directory]::GetFiles($PWD.Path, 'img-*.png') | ForEach-Object { [pscustomobject]@{ Path = $_; Prompt = [IO.Path]::GetFileNameWithoutExtension($_) } } |
-            New-HailuoVideo -ThrottleLimit 8 | Wait-HailuoTask | Save-HailuoVideo -Destination ./module -ThrottleLimit 8 | Out-Null");
+        host.Run(Scenarios.BatchPipeline(Lanes, "./module") + " | Out-Null");
         double module = clock.Elapsed.TotalSeconds;
 
         using var http = new HttpClient();

@@ -168,40 +168,47 @@ internal static class Scenarios
         };
     }
 
+    // ---- Shared by the batch scenarios (1 and 2) ----------------------------------------------
+
+    public static readonly TimeSpan SubmitLatency = TimeSpan.FromMilliseconds(300);
+    public const long BatchVideoBytes = 2L * 1024 * 1024;
+
+    /// <summary>Task lives spread evenly over 8..15 s, fixed per image (its prompt is "img-NNNN") so an ideal can be computed.</summary>
+    public static double LifeSeconds(int index) => 8 + 7 * ((index * 0.6180339887) % 1.0);
+
+    public static FakeHighwayOptions BatchServer() => new()
+    {
+        SubmitLatency = SubmitLatency,
+        ResultLatency = TimeSpan.FromMilliseconds(30),
+        VideoBytes = BatchVideoBytes,
+        TaskLife = s => (TimeSpan.Zero, TimeSpan.FromSeconds(LifeSeconds(int.Parse(s.Prompt.Substring(4), CultureInfo.InvariantCulture)))),
+    };
+
+    /// <summary>The user's pipeline over every img-*.png in the location, each image with its own prompt.</summary>
+    public static string BatchPipeline(int throttle, string destination) => $$"""
+        [IO.Directory]::GetFiles($PWD.Path, 'img-*.png') | ForEach-Object {
+            [pscustomobject]@{ Path = $_; Prompt = [IO.Path]::GetFileNameWithoutExtension($_) }
+        } | New-HailuoVideo -ThrottleLimit {{throttle}} | Wait-HailuoTask | Save-HailuoVideo -Destination {{destination}} -ThrottleLimit {{throttle}}
+        """;
+
     // ---- 1. Batch time against the ideal schedule ----------------------------------------------
 
     public static async Task<IEnumerable<string[]>> BatchVersusIdealAsync(BenchOptions options)
     {
         int images = options.Images;
         const int throttle = 8;
-        var submitLatency = TimeSpan.FromMilliseconds(300);
-        const long videoBytes = 2L * 1024 * 1024;
-        // Task lives spread evenly over 8..15 s, fixed per image so the ideal can be computed.
-        static double LifeSeconds(int index) => 8 + 7 * ((index * 0.6180339887) % 1.0);
-
-        var fakeOptions = new FakeHighwayOptions
-        {
-            SubmitLatency = submitLatency,
-            ResultLatency = TimeSpan.FromMilliseconds(30),
-            VideoBytes = videoBytes,
-            TaskLife = s => (TimeSpan.Zero, TimeSpan.FromSeconds(LifeSeconds(int.Parse(s.Prompt.Substring(4), CultureInfo.InvariantCulture)))),
-        };
-        await using var fake = await FakeHighwayServer.StartAsync(fakeOptions);
+        await using var fake = await FakeHighwayServer.StartAsync(BatchServer());
         string dir = NewWorkDir();
         for (int i = 0; i < images; i++)
             TestImages.Write(dir, $"img-{i:D4}.png", TestImages.Png(400, 320));
 
         // A bare download of one video, to give the ideal its transfer time.
-        double downloadSeconds = await BareDownloadSecondsAsync(videoBytes);
+        double downloadSeconds = await BareDownloadSecondsAsync(BatchVideoBytes);
 
         using var host = new BenchHost(dir);
         host.Run("Connect-Highway -ApiKey $args[0] -BaseUri $args[1]", fake.Options.ApiKey, fake.BaseUri.ToString());
         var clock = Stopwatch.StartNew();
-        var saved = host.Run($$"""
-            [IO.Directory]::GetFiles($PWD.Path, 'img-*.png') | ForEach-Object {
-                [pscustomobject]@{ Path = $_; Prompt = [IO.Path]::GetFileNameWithoutExtension($_) }
-            } | New-HailuoVideo -ThrottleLimit {{throttle}} | Wait-HailuoTask | Save-HailuoVideo -Destination ./videos -ThrottleLimit {{throttle}}
-            """);
+        var saved = host.Run(BatchPipeline(throttle, "./videos"));
         double measured = clock.Elapsed.TotalSeconds;
         if (saved.Count != images)
             throw new InvalidOperationException($"Expected {images} videos, saved {saved.Count}.");
@@ -209,7 +216,7 @@ internal static class Scenarios
         // The lower bound: submissions in file order through `throttle` lanes of `submitLatency`
         // each, then each task's own life, then its download; the batch ends with the last one.
         var order = Directory.GetFiles(dir, "img-*.png").Select(p => int.Parse(Path.GetFileNameWithoutExtension(p)[4..], CultureInfo.InvariantCulture)).OrderBy(i => i).ToList();
-        double ideal = order.Select((index, rank) => (rank / throttle + 1) * submitLatency.TotalSeconds + LifeSeconds(index) + downloadSeconds).Max();
+        double ideal = order.Select((index, rank) => (rank / throttle + 1) * SubmitLatency.TotalSeconds + LifeSeconds(index) + downloadSeconds).Max();
         int polls = fake.ResultRequestCount;
         return new[]
         {
