@@ -223,7 +223,6 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         if (status == "TASK_STATUS_SUCCEED")
         {
             long expires = now.AddSeconds(Options.VideoUrlTtlSeconds).ToUnixTimeMilliseconds();
-            task.FirstSeenSucceeded ??= now;
             videos.Add(new Dictionary<string, object?>
             {
                 ["video_url"] = $"{VideoBaseUri}videos/{Uri.EscapeDataString(id)}.mp4?expires={expires}&sig=fake",
@@ -537,7 +536,6 @@ public sealed class FakeTask(string id, SubmitRecord submission, DateTimeOffset 
     public DateTimeOffset CreatedAt { get; } = createdAt;
     public DateTimeOffset EndsAt => CreatedAt + queued + processing;
     public int Polls { get; set; }
-    public DateTimeOffset? FirstSeenSucceeded { get; set; }
     public DateTimeOffset? LinksValidFrom { get; set; }
 
     public (string Status, int Progress, int? Eta, string? Reason) StateAt(DateTimeOffset now)

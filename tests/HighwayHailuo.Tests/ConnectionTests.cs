@@ -141,6 +141,20 @@ public sealed class ConnectionTests : IDisposable
     }
 
     [Fact]
+    public async Task ACredentialInARefusedBaseUriIsNotShown()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = Bare(fake);
+
+        var result = session.Run("Connect-Highway -ApiKey k -BaseUri 'http://hh-secret-in-uri@api.example.com/'");
+
+        Assert.Equal("InvalidBaseUri,HighwayHailuo.Commands.ConnectHighwayCommand", result.Terminating?.FullyQualifiedErrorId);
+        var get = session.Run("Get-HailuoTask abc -ApiKey k -BaseUri 'https://api.example.com/?key=hh-secret-in-query'");
+        Assert.Equal("InvalidBaseUri,HighwayHailuo.Commands.GetHailuoTaskCommand", get.Terminating?.FullyQualifiedErrorId);
+        Assert.DoesNotContain(result.AllText().Concat(get.AllText()), t => t.Contains("hh-secret-in"));
+    }
+
+    [Fact]
     public async Task WhatIfNeedsNoKey()
     {
         await using var fake = await FakeHighwayServer.StartAsync();

@@ -119,6 +119,14 @@ public sealed class GateAndScheduleTests
     }
 
     [Fact]
+    public void RepeatedFailuresBackOffTowardTheCap()
+    {
+        var state = new PollState();
+        var delays = Enumerable.Range(0, 6).Select(_ => PollSchedule.AfterFailure(state, TimeSpan.FromSeconds(10)).TotalSeconds).ToList();
+        Assert.Equal(new[] { 2, 3, 4.5, 6.75, 10, 10 }, delays);
+    }
+
+    [Fact]
     public void WithoutAnEtaTheProgressRateEstimatesTheEnd()
     {
         var state = new PollState { Interval = TimeSpan.FromSeconds(8) };

@@ -99,6 +99,17 @@ public sealed class ImageAndNamingTests
     public void UnsafeBaseUrisAreRefused(string input) =>
         Assert.Equal(ErrorIds.InvalidBaseUri, Assert.Throws<InputValidationException>(() => HighwayConnection.ValidateBaseUri(input, "test")).ErrorId);
 
+    [Theory]
+    [InlineData("https://hh-secret-1@api.test/", "hh-secret-1")]
+    [InlineData("http://user:hh-secret-2@10.0.0.1/", "hh-secret-2")]
+    [InlineData("https://api.test/?key=hh-secret-3", "hh-secret-3")]
+    public void ARefusedBaseUriNeverEchoesItsSecrets(string input, string secret)
+    {
+        var error = Assert.Throws<InputValidationException>(() => HighwayConnection.ValidateBaseUri(input, "test"));
+        Assert.DoesNotContain(secret, error.Message);
+        Assert.Contains("The base URI from test (", error.Message); // still says which URI was refused
+    }
+
     private static (int Width, int Height) Independent(string path)
     {
         var directories = ImageMetadataReader.ReadMetadata(path);

@@ -76,25 +76,40 @@ namespace HighwayHailuo.Api
         /// </summary>
         public static Uri ValidateBaseUri(string text, string from)
         {
+            string shown = Redact(text);
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
             {
                 throw new InputValidationException(ErrorIds.InvalidBaseUri, ErrorCategory.InvalidArgument,
-                    $"The base URI from {from} ('{text}') is not an absolute http or https URI.");
+                    $"The base URI from {from} ('{shown}') is not an absolute http or https URI.");
             }
             if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri))
             {
                 throw new InputValidationException(ErrorIds.InvalidBaseUri, ErrorCategory.SecurityError,
-                    $"The base URI from {from} ('{text}') uses plain http; the API key may only travel over https (plain http is allowed for a loopback address only, for testing).");
+                    $"The base URI from {from} ('{shown}') uses plain http; the API key may only travel over https (plain http is allowed for a loopback address only, for testing).");
             }
             if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
             {
                 throw new InputValidationException(ErrorIds.InvalidBaseUri, ErrorCategory.InvalidArgument,
-                    $"The base URI from {from} ('{text}') must not carry a query, fragment or user information.");
+                    $"The base URI from {from} ('{shown}') must not carry a query, fragment or user information.");
             }
             var builder = new UriBuilder(uri);
             if (!builder.Path.EndsWith("/", StringComparison.Ordinal))
                 builder.Path += "/";
             return builder.Uri;
+        }
+
+        /// <summary>A base URI as errors may show it: user information and query removed, since either can hold a secret.</summary>
+        public static string Redact(string text)
+        {
+            string shown = text;
+            int query = shown.IndexOfAny(new[] { '?', '#' });
+            if (query >= 0)
+                shown = shown.Substring(0, query) + "?...";
+            int scheme = shown.IndexOf("://", StringComparison.Ordinal);
+            int at = shown.IndexOf('@');
+            if (at >= 0)
+                shown = (scheme >= 0 && scheme < at ? shown.Substring(0, scheme + 3) : "") + "...@" + shown.Substring(at + 1);
+            return shown;
         }
 
         public static bool IsLoopback(Uri uri)

@@ -42,7 +42,7 @@ namespace HighwayHailuo.Commands
                 }
                 catch (InputValidationException ex)
                 {
-                    ThrowTerminatingError(HighwayErrors.From(ex, BaseUri));
+                    ThrowTerminatingError(HighwayErrors.From(ex, HighwayConnection.Redact(BaseUri.OriginalString)));
                 }
             }
             var session = SessionSettings.Current;

@@ -51,7 +51,7 @@ namespace HighwayHailuo.Images
             return format.Value switch
             {
                 ImageFormat.Png => ReadPng(head, got),
-                ImageFormat.WebP => ReadWebP(stream, head, got),
+                ImageFormat.WebP => ReadWebP(head, got),
                 _ => ReadJpeg(stream, head, got),
             };
         }
@@ -64,7 +64,7 @@ namespace HighwayHailuo.Images
             return Checked(ImageFormat.Png, BigEndian32(head, 16), BigEndian32(head, 20));
         }
 
-        private static ImageHeader ReadWebP(Stream stream, byte[] head, int got)
+        private static ImageHeader ReadWebP(byte[] head, int got)
         {
             // RIFF container: "RIFF" size "WEBP", then the first chunk at offset 12.
             if (got < 30)

@@ -56,7 +56,7 @@ namespace HighwayHailuo.Infrastructure
             }
             catch (InputValidationException ex)
             {
-                ThrowTerminatingError(HighwayErrors.From(ex, BaseUri));
+                ThrowTerminatingError(HighwayErrors.From(ex, BaseUri == null ? null : HighwayConnection.Redact(BaseUri.OriginalString)));
             }
             Guarded(Begin);
         }

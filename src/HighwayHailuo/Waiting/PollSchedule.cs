@@ -34,6 +34,14 @@ namespace HighwayHailuo.Waiting
             return grown < cap ? grown : cap;
         }
 
+        /// <summary>The delay after a poll that failed even after its retries: the interval keeps growing toward the cap.</summary>
+        public static TimeSpan AfterFailure(PollState state, TimeSpan cap)
+        {
+            state.Interval = state.Interval == TimeSpan.Zero ? First(cap) : Grow(state.Interval, cap);
+            state.AimedAtEnd = false;
+            return state.Interval;
+        }
+
         /// <summary>
         /// Plans the delay before the next poll of a task that is still running, given what the
         /// latest answer said, and updates <paramref name="state"/>.

@@ -85,7 +85,7 @@ namespace HighwayHailuo.Waiting
                 if (!entry.Warned)
                     _listener.OnWarning($"Could not check task '{entry.TaskId}' ({ex.Message}); still waiting.");
                 entry.Warned = true;
-                Reschedule(entry, DateTimeOffset.UtcNow + PollSchedule.Grow(entry.State.Interval == TimeSpan.Zero ? PollSchedule.First(_cap) : entry.State.Interval, _cap));
+                Reschedule(entry, DateTimeOffset.UtcNow + PollSchedule.AfterFailure(entry.State, _cap));
                 return;
             }
             catch (Exception ex)
