@@ -31,4 +31,11 @@ public sealed class FakeHighwayOptions
 
     /// <summary>Throughput cap for video downloads in bytes per second (0: none).</summary>
     public long VideoBytesPerSecond { get; set; }
+
+    /// <summary>Submissions allowed per <see cref="SubmitRateWindow"/> (0: no limit); beyond it, 429 RATE_LIMIT_EXCEEDED.</summary>
+    public int SubmitRateLimit { get; set; }
+    public TimeSpan SubmitRateWindow { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Whether a rate-limit 429 carries Retry-After (the real API promises none).</summary>
+    public bool RateLimitRetryAfter { get; set; }
 }

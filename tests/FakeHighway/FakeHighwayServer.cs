@@ -55,6 +55,11 @@ public sealed class FakeHighwayServer : IAsyncDisposable
     private int _concurrentSubmits;
     private int _maxConcurrentSubmits;
 
+    /// <summary>Submissions refused by the rate limit (<see cref="FakeHighwayOptions.SubmitRateLimit"/>).</summary>
+    public int RateLimitedSubmits => _rateLimitedSubmits;
+    private int _rateLimitedSubmits;
+    private readonly Queue<DateTimeOffset> _rateWindow = new(); // arrival times the limit counted
+
     public static async Task<FakeHighwayServer> StartAsync(FakeHighwayOptions? options = null, int apiPort = 0, int videoPort = 0)
     {
         options ??= new FakeHighwayOptions();
@@ -171,6 +176,13 @@ public sealed class FakeHighwayServer : IAsyncDisposable
 
         if (CheckKey(ctx.Request) is (int code, string reason, string message))
             return (await ErrorAsync(ctx, code, reason, message), bodyBytes);
+        if (!TakeRateSlot())
+        {
+            Interlocked.Increment(ref _rateLimitedSubmits);
+            if (Options.RateLimitRetryAfter)
+                ctx.Response.Headers.RetryAfter = Math.Ceiling(Options.SubmitRateWindow.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            return (await ErrorAsync(ctx, 429, "RATE_LIMIT_EXCEEDED", "rate limit exceeded"), bodyBytes);
+        }
 
         SubmitRecord record;
         try
@@ -191,6 +203,23 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         if (fault != null)
             return (await ApplyFaultAsync(ctx, fault), bodyBytes);
         return (await JsonAsync(ctx, 200, new Dictionary<string, object?> { ["task_id"] = id }), bodyBytes);
+    }
+
+    // A sliding window: at most SubmitRateLimit counted submissions in any SubmitRateWindow.
+    private bool TakeRateSlot()
+    {
+        if (Options.SubmitRateLimit <= 0)
+            return true;
+        lock (_rateWindow)
+        {
+            var now = DateTimeOffset.UtcNow;
+            while (_rateWindow.Count > 0 && now - _rateWindow.Peek() >= Options.SubmitRateWindow)
+                _rateWindow.Dequeue();
+            if (_rateWindow.Count >= Options.SubmitRateLimit)
+                return false;
+            _rateWindow.Enqueue(now);
+            return true;
+        }
     }
 
     private async Task<int> ResultAsync(HttpContext ctx)
@@ -279,6 +308,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
                 ["resultRequests"] = ResultRequestCount,
                 ["videoRequests"] = VideoRequestCount,
                 ["acceptedSubmissions"] = Submissions.Count,
+                ["rateLimitedSubmits"] = RateLimitedSubmits,
                 ["videoRequestsWithAuthorization"] = requests.Count(r => r.Host == "video" && r.Authorization != null),
                 ["apiRequestsWithoutKey"] = requests.Count(r => r.Host == "api" && r.Authorization != "Bearer " + Options.ApiKey),
                 ["prompts"] = Submissions.Select(s => s.Prompt).ToArray(),

@@ -1,5 +1,6 @@
 // Runs FakeHighway standalone so a user (or the Pester suite) can try the module offline:
 //   dotnet run --project tests/FakeHighway -- [--port 5080] [--video-port 5081] [--key KEY] [--task-seconds 8]
+//   [--submit-rate 60/60]
 // It prints the base URI and key, then serves until Ctrl+C or until stdin closes when --until-stdin-closes is given.
 using System.Globalization;
 using FakeHighway;
@@ -29,9 +30,14 @@ for (int i = 0; i < args.Length; i++)
             string marker = Next();
             options.FailWhen = s => s.Prompt.Contains(marker, StringComparison.Ordinal) ? "ILLEGAL_IMAGE_CONTENT: refused by the content policy" : null;
             break;
+        case "--submit-rate": // N/SECONDS, e.g. 60/60: at most N submissions in any SECONDS, 429 beyond
+            string[] rate = Next().Split('/');
+            options.SubmitRateLimit = int.Parse(rate[0], CultureInfo.InvariantCulture);
+            options.SubmitRateWindow = TimeSpan.FromSeconds(double.Parse(rate.Length > 1 ? rate[1] : "60", CultureInfo.InvariantCulture));
+            break;
         case "--until-stdin-closes": untilStdinCloses = true; break;
         default:
-            Console.Error.WriteLine($"Unknown option {args[i]}. Options: --port N --video-port N --key KEY --task-seconds S --fail-when-prompt-contains TEXT --until-stdin-closes");
+            Console.Error.WriteLine($"Unknown option {args[i]}. Options: --port N --video-port N --key KEY --task-seconds S --fail-when-prompt-contains TEXT --submit-rate N/SECONDS --until-stdin-closes");
             return 2;
     }
 }

@@ -2,7 +2,7 @@
 // the same run (against a lower bound computed from the server's own timings, or against a
 // baseline client), so it holds on a noisy machine.
 //
-//   dotnet run -c Release --project tests/HighwayHailuo.Benchmarks -- [--images 500] [--only import,download,polls,memory,batch,baselines]
+//   dotnet run -c Release --project tests/HighwayHailuo.Benchmarks -- [--images 500] [--rate-images 150] [--only import,download,polls,memory,batch,baselines,ratelimit]
 using System.Diagnostics;
 using System.Globalization;
 using HighwayHailuo.Benchmarks;
@@ -25,6 +25,7 @@ foreach (var (name, run) in new (string, Func<BenchOptions, Task<IEnumerable<str
     ("memory", MemoryScenario.RunAsync),
     ("batch", Scenarios.BatchVersusIdealAsync),
     ("baselines", BaselineScenario.RunAsync),
+    ("ratelimit", RateLimitScenario.RunAsync),
 })
 {
     if (options.Only.Count > 0 && !options.Only.Contains(name))
@@ -52,6 +53,7 @@ internal sealed class BenchOptions
     public int Images { get; private set; } = 500;
     public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
     public long DownloadBytes { get; private set; } = 200L * 1024 * 1024;
+    public int RateImages { get; private set; } = 150;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -62,8 +64,9 @@ internal sealed class BenchOptions
             {
                 case "--images": options.Images = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--download-mb": options.DownloadBytes = long.Parse(args[++i], CultureInfo.InvariantCulture) * 1024 * 1024; break;
+                case "--rate-images": options.RateImages = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--only": foreach (var s in args[++i].Split(',')) options.Only.Add(s.Trim()); break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --images N, --download-mb N, --only import,download,polls,memory,batch,baselines");
+                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --images N, --download-mb N, --rate-images N, --only import,download,polls,memory,batch,baselines,ratelimit");
             }
         }
         return options;

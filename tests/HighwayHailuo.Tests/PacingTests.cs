@@ -53,6 +53,27 @@ public sealed class PacingTests
         Assert.InRange(MaxOverlap(fake.Requests.Where(r => r.Host == "video").ToList()), 2, 3);
     }
 
+    [Fact]
+    public async Task ASustainedRateLimitWithoutRetryAfterMakesItemsWaitTheirTurnNotFail()
+    {
+        // 3 submissions per 2 s and 429 beyond, no Retry-After: 10 images are several windows'
+        // worth, far past what five attempts of backoff would ride out (the retry delays here are
+        // milliseconds), so every image getting through proves the 429s were waited out, not retried.
+        var options = new FakeHighwayOptions { SubmitRateLimit = 3, SubmitRateWindow = TimeSpan.FromSeconds(2) };
+        await using var fake = await FakeHighwayServer.StartAsync(options);
+        using var session = new PowerShellSession(fake);
+        for (int i = 0; i < 10; i++)
+            TestImages.Write(session.WorkDir, $"i{i}.png", TestImages.Png(400, 320 + i));
+
+        var result = session.Run("[IO.Directory]::GetFiles($PWD.Path, '*.png') | New-HailuoVideo -Prompt p -ThrottleLimit 8 -Verbose");
+
+        result.ThrowIfFailed();
+        Assert.Equal(10, result.Objects<HailuoTask>().Length);
+        Assert.Equal(10, fake.Submissions.Select(s => s.ImageSha256).Distinct().Count()); // each image once
+        Assert.InRange(fake.RateLimitedSubmits, 1, 10); // limited, but not a 429 storm
+        Assert.Contains(result.Verbose, v => v.Contains("Waiting for room: the server allows about 3 submissions per 2 s", StringComparison.Ordinal));
+    }
+
     private static int MaxOverlap(List<RecordedRequest> requests) =>
         requests.Max(r => requests.Count(o => o.Received <= r.Received && o.At > r.Received));
 }

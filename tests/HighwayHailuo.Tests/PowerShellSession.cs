@@ -19,6 +19,8 @@ public sealed class PowerShellSession : IDisposable
         // The backoff keeps its shape (exponential, jittered, capped) but in milliseconds, so
         // retry tests take moments. Unit tests check the real one-second schedule.
         Environment.SetEnvironmentVariable("HIGHWAY_RETRY_BASE_DELAY_MS", "10");
+        // Rate limits are per minute in the API; tests limit per 2 s so that pacing takes moments.
+        Environment.SetEnvironmentVariable("HIGHWAY_RATE_WINDOW_SECONDS", "2");
     }
 
     public PowerShellSession(FakeHighwayServer? fake = null, bool connect = true)

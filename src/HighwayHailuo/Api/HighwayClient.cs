@@ -58,33 +58,58 @@ namespace HighwayHailuo.Api
         /// <summary>Time allowed for one task-result request.</summary>
         public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+        /// <summary>Paces submissions when the server limits them per window; shared by the session's calls.</summary>
+        public RatePacer SubmitPacer { get; set; } = RatePacer.CreateDefault();
+
         /// <summary>Submits one task and returns its id.</summary>
         public Task<string> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken) =>
-            WithRetriesAsync(ct => SubmitOnceAsync(request, ct), cancellationToken);
+            WithRetriesAsync(ct => SubmitOnceAsync(request, ct), SubmitPacer, cancellationToken);
 
         /// <summary>Asks task-result for the current state of a task.</summary>
         public Task<ServerTaskState> GetTaskAsync(string taskId, CancellationToken cancellationToken) =>
-            WithRetriesAsync(ct => GetTaskOnceAsync(taskId, ct), cancellationToken);
+            WithRetriesAsync(ct => GetTaskOnceAsync(taskId, ct), null, cancellationToken);
 
-        private async Task<T> WithRetriesAsync<T>(Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+        private async Task<T> WithRetriesAsync<T>(Func<CancellationToken, Task<T>> attempt, RatePacer? pacer, CancellationToken cancellationToken)
         {
-            for (int n = 1; ; n++)
+            for (int n = 1; ; )
             {
+                using var turn = pacer == null ? null : await pacer.WaitTurnAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    return await attempt(cancellationToken).ConfigureAwait(false);
+                    var result = await attempt(cancellationToken).ConfigureAwait(false);
+                    turn?.Counted();
+                    return result;
                 }
                 catch (HighwayApiException ex) when (ex.Retryable)
                 {
+                    // A 429 while the server accepts others in the window is a place in the queue,
+                    // not a failure: the pacer holds the next attempt until there is room, and it
+                    // does not use up an attempt. (A Retry-After has already paused the gate.)
+                    bool waitForRoom = ex.StatusCode == 429 && turn != null && turn.RateLimited();
                     if (ex.RetryAfter is TimeSpan asked && asked > _retry.MaxRetryAfter)
                         throw GiveUp(ex, n, asked);
+                    if (waitForRoom)
+                    {
+                        _log?.Verbose(string.Format(CultureInfo.InvariantCulture,
+                            "{0} Waiting for room: the server allows about {1} submissions per {2:0} s.", ex.Message, pacer!.Limit, pacer.Window.TotalSeconds));
+                        continue;
+                    }
+                    if (ex.StatusCode.HasValue && ex.StatusCode != 429)
+                        turn?.Counted();
                     if (n >= _retry.MaxAttempts)
                         throw GiveUp(ex, n, null);
 
                     TimeSpan delay = ex.RetryAfter ?? _retry.BackoffAfter(n);
                     _log?.Verbose(string.Format(CultureInfo.InvariantCulture,
                         "{0} Retrying in {1:0.0} s (attempt {2} of {3}).", ex.Message, delay.TotalSeconds, n + 1, _retry.MaxAttempts));
+                    n++;
+                    turn?.Dispose(); // hold no place in the window while backing off
                     await _retry.Delay(delay, cancellationToken).ConfigureAwait(false);
+                }
+                catch (HighwayApiException ex) when (ex.StatusCode.HasValue)
+                {
+                    turn?.Counted(); // the server answered, so it counted the request
+                    throw;
                 }
             }
         }

@@ -15,6 +15,8 @@ namespace HighwayHailuo.Api
 
         private readonly ConcurrentDictionary<string, HailuoTask> _tasks = new ConcurrentDictionary<string, HailuoTask>(StringComparer.Ordinal);
 
+        private readonly ConcurrentDictionary<string, RatePacer> _pacers = new ConcurrentDictionary<string, RatePacer>(StringComparer.OrdinalIgnoreCase);
+
         public SecureString? ApiKey { get; set; }
         public Uri? BaseUri { get; set; }
 
@@ -35,5 +37,8 @@ namespace HighwayHailuo.Api
         }
 
         public HailuoTask? Recall(string taskId) => _tasks.TryGetValue(taskId, out var task) ? task : null;
+
+        /// <summary>One submission pacer per API host, so a rate limit learned by one call holds for the next.</summary>
+        public RatePacer PacerFor(Uri baseUri) => _pacers.GetOrAdd(baseUri.GetLeftPart(UriPartial.Authority), _ => RatePacer.CreateDefault());
     }
 }

@@ -80,7 +80,7 @@ namespace HighwayHailuo.Infrastructure
                     return _client;
                 if (_connection!.ApiKey == null)
                     throw new FatalErrorException(HighwayErrors.ApiKeyMissing());
-                _client = new HighwayClient(_connection, Gate, Retry, _log);
+                _client = new HighwayClient(_connection, Gate, Retry, _log) { SubmitPacer = Session.PacerFor(_connection.BaseUri) };
                 return _client;
             }
         }
