@@ -29,6 +29,9 @@ public sealed class FakeHighwayOptions
     /// <summary>Fill "eta" while a task runs (only some models do).</summary>
     public bool ReportEta { get; set; } = true;
 
+    /// <summary>Whether the video host honours "Range: bytes=N-" (206 Partial Content).</summary>
+    public bool VideoRanges { get; set; } = true;
+
     /// <summary>Throughput cap for video downloads in bytes per second (0: none).</summary>
     public long VideoBytesPerSecond { get; set; }
 

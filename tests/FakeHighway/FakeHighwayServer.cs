@@ -439,13 +439,16 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         }
         finally
         {
-            _requests.Enqueue(new RecordedRequest("video", request.Method, request.Path + request.QueryString, auth, 0, status, DateTimeOffset.UtcNow, received));
+            _requests.Enqueue(new RecordedRequest("video", request.Method, request.Path + request.QueryString, auth, 0, status, DateTimeOffset.UtcNow, received)
+            {
+                Range = request.Headers.Range.Count > 0 ? request.Headers.Range.ToString() : null,
+            });
         }
     }
 
     private async Task<int> ServeVideoAsync(HttpContext ctx)
     {
-        if (Faults.Video.TryDequeue(out var fault) && fault.Kind != FaultKind.Delay && fault.Kind != FaultKind.Drop)
+        if (Faults.Video.TryDequeue(out var fault) && fault.Kind is not (FaultKind.Delay or FaultKind.Drop or FaultKind.Stall))
             return await ApplyFaultAsync(ctx, fault);
         if (Options.VideoLatency > TimeSpan.Zero)
             await System.Threading.Tasks.Task.Delay(Options.VideoLatency, ctx.RequestAborted);
@@ -464,13 +467,31 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             return await PlainAsync(ctx, 403, "AccessDenied: Request has expired");
 
         long length = Options.VideoBytes;
-        ctx.Response.StatusCode = 200;
-        ctx.Response.ContentType = "video/mp4";
-        ctx.Response.ContentLength = length;
-        var chunk = new byte[64 * 1024];
         long sent = 0;
-        long dropAt = fault?.Kind == FaultKind.Drop ? length / 2 : long.MaxValue;
+        // A storage host answers "Range: bytes=N-" with 206 and the rest of the file.
+        if (Options.VideoRanges && TryParseRangeStart(ctx.Request.Headers.Range.ToString(), out long start))
+        {
+            if (start >= length)
+            {
+                ctx.Response.Headers.ContentRange = $"bytes */{length}";
+                return await PlainAsync(ctx, 416, "InvalidRange");
+            }
+            ctx.Response.StatusCode = 206;
+            ctx.Response.Headers.ContentRange = $"bytes {start}-{length - 1}/{length}";
+            ctx.Response.ContentLength = length - start;
+            sent = start;
+        }
+        else
+        {
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentLength = length;
+        }
+        ctx.Response.ContentType = "video/mp4";
+        var chunk = new byte[64 * 1024];
+        // A dropped connection cuts the file at half way (or, for a resumed request, half way through the rest).
+        long dropAt = fault?.Kind is FaultKind.Drop or FaultKind.Stall ? sent + (length - sent) / 2 : long.MaxValue;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        long first = sent;
         while (sent < length)
         {
             int n = (int)Math.Min(chunk.Length, length - sent);
@@ -478,19 +499,34 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             if (sent + n > dropAt)
             {
                 await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
-                ctx.Abort();
-                return 200;
+                if (fault!.Kind == FaultKind.Stall)
+                {
+                    dropAt = long.MaxValue;
+                    await System.Threading.Tasks.Task.Delay(fault.Delay, ctx.RequestAborted);
+                }
+                else
+                {
+                    ctx.Abort();
+                    return ctx.Response.StatusCode;
+                }
             }
             await ctx.Response.Body.WriteAsync(chunk.AsMemory(0, n), ctx.RequestAborted);
             sent += n;
             if (Options.VideoBytesPerSecond > 0)
             {
-                var due = TimeSpan.FromSeconds((double)sent / Options.VideoBytesPerSecond) - clock.Elapsed;
+                var due = TimeSpan.FromSeconds((double)(sent - first) / Options.VideoBytesPerSecond) - clock.Elapsed;
                 if (due > TimeSpan.Zero)
                     await System.Threading.Tasks.Task.Delay(due, ctx.RequestAborted);
             }
         }
-        return 200;
+        return ctx.Response.StatusCode;
+    }
+
+    private static bool TryParseRangeStart(string header, out long start)
+    {
+        start = 0;
+        var match = Regex.Match(header, @"^bytes=(\d+)-$");
+        return match.Success && long.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out start);
     }
 
     // ---- Shared answers ---------------------------------------------------------------------

@@ -10,7 +10,11 @@ public sealed record RecordedRequest(
     long BodyBytes,
     int Status,
     DateTimeOffset At,
-    DateTimeOffset Received);
+    DateTimeOffset Received)
+{
+    /// <summary>The Range header of a video request, when it had one.</summary>
+    public string? Range { get; init; }
+}
 
 /// <summary>One submission body as the server parsed it.</summary>
 public sealed class SubmitRecord

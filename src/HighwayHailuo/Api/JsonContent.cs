@@ -16,9 +16,18 @@ namespace HighwayHailuo.Api
 {
     internal sealed class ByteArrayJsonContent : ByteArrayContent
     {
-        public ByteArrayJsonContent(byte[] body) : base(body)
+        private readonly Action? _onSent;
+
+        public ByteArrayJsonContent(byte[] body, Action? onSent = null) : base(body)
         {
+            _onSent = onSent;
             Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await base.SerializeToStreamAsync(stream, context).ConfigureAwait(false);
+            _onSent?.Invoke();
         }
     }
 
@@ -30,9 +39,11 @@ namespace HighwayHailuo.Api
         private readonly byte[] _prefix;
         private readonly byte[] _suffix;
         private readonly LocalImage _image;
+        private readonly Action? _onSent;
 
-        public DataUriJsonContent(string prefix, LocalImage image, string suffix)
+        public DataUriJsonContent(string prefix, LocalImage image, string suffix, Action? onSent = null)
         {
+            _onSent = onSent;
             _prefix = Encoding.UTF8.GetBytes(prefix);
             _suffix = Encoding.UTF8.GetBytes(suffix);
             _image = image;
@@ -91,6 +102,7 @@ namespace HighwayHailuo.Api
             }
 
             await stream.WriteAsync(_suffix, 0, _suffix.Length).ConfigureAwait(false);
+            _onSent?.Invoke();
         }
 
         private IOException ImageChanged()

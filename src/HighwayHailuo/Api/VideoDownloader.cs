@@ -6,6 +6,7 @@ using System.Globalization;
 using System.IO;
 using System.Management.Automation;
 using System.Net.Http;
+using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
 using HighwayHailuo.Infrastructure;
@@ -86,10 +87,17 @@ namespace HighwayHailuo.Api
             using var slot = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
             using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             stall.CancelAfter(StallTimeout);
+            // What an earlier attempt of this download left in the temporary file is kept: the
+            // storage host is asked for the rest only (Range), and the file is restarted if it
+            // answers with the whole video instead.
+            long resumeFrom = File.Exists(tempPath) ? new FileInfo(tempPath).Length : 0;
             HttpResponseMessage response;
             try
             {
-                response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                if (resumeFrom > 0)
+                    request.Headers.Range = new RangeHeaderValue(resumeFrom, null);
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -99,7 +107,12 @@ namespace HighwayHailuo.Api
             using (response)
             {
                 int status = (int)response.StatusCode;
-                _log?.Verbose($"GET {url.Host}{url.AbsolutePath} -> {status} (task {taskId})");
+                _log?.Verbose($"GET {url.Host}{url.AbsolutePath}{(resumeFrom > 0 ? " from byte " + resumeFrom.ToString(CultureInfo.InvariantCulture) : "")} -> {status} (task {taskId})");
+                if (status == 416)
+                {
+                    TryDelete(tempPath); // the kept part does not fit the video any more: start over
+                    throw Failed(taskId, "the video host refused to resume the download (416)", status, retryable: true, null);
+                }
                 if (status < 200 || status > 299)
                 {
                     bool retryable = status == 408 || status == 429 || status >= 500;
@@ -108,15 +121,25 @@ namespace HighwayHailuo.Api
                     { Retryable = retryable, RetryAfter = ApiResponse.ParseRetryAfter(response.Headers.RetryAfter) };
                 }
 
-                long? expected = response.Content.Headers.ContentLength;
-                long written = 0;
+                var range = response.Content.Headers.ContentRange;
+                bool resumed = status == 206 && range != null && range.From == resumeFrom;
+                if (status == 206 && !resumed)
+                {
+                    TryDelete(tempPath);
+                    throw Failed(taskId, "the video host sent a part of the video that was not asked for", status, retryable: true, null);
+                }
+                long start = resumed ? resumeFrom : 0;
+                long? expected = resumed
+                    ? range!.Length ?? (response.Content.Headers.ContentLength + start)
+                    : response.Content.Headers.ContentLength;
+                long written = start;
                 try
                 {
                     using var source = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
                     // A synchronous handle: writes land in the page cache at memory speed, where an
                     // asynchronous handle on Linux sends every write through the thread pool (measured:
                     // about 0.8x of a bare copy with it, 0.9-1.0x without; docs/performance.md).
-                    using var target = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, useAsync: false);
+                    using var target = new FileStream(tempPath, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1, useAsync: false);
                     // Two buffers: the next read from the network overlaps the write of the last one to disk.
                     var buffers = new[] { new byte[BufferBytes], new byte[BufferBytes] };
                     Task pendingWrite = Task.CompletedTask;

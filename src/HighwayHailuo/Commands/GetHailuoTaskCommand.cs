@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Journal;
 
 namespace HighwayHailuo.Commands
 {
@@ -16,6 +17,7 @@ namespace HighwayHailuo.Commands
     {
         private const string TaskIdSet = "TaskId";
         private const string InputObjectSet = "InputObject";
+        private const string JournalSet = "Journal";
 
         private ItemRunner? _runner;
         // Results may finish in any order; they are written in the order the tasks arrived.
@@ -36,12 +38,62 @@ namespace HighwayHailuo.Commands
         [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
         public HailuoTask[] InputObject { get; set; } = Array.Empty<HailuoTask>();
 
+        /// <summary>
+        /// <para type="description">A journal written by New-HailuoVideo -Journal: gets every task recorded in it, in the order they were submitted. Submissions whose outcome is unknown are reported as warnings.</para>
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = JournalSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Journal { get; set; }
+
         private protected override void Begin() => _runner = new ItemRunner(Dispatcher, RequestLimit);
 
         private protected override void Process()
         {
+            if (ParameterSetName == JournalSet)
+            {
+                Fetch(FromJournal(Journal!));
+                return;
+            }
             bool byObject = ParameterSetName == InputObjectSet;
-            foreach (var input in TaskInput.From(byObject ? null : TaskId, byObject ? InputObject : null, Session))
+            Fetch(TaskInput.From(byObject ? null : TaskId, byObject ? InputObject : null, Session));
+        }
+
+        /// <summary>The tasks a journal recorded, each once; unknown outcomes become warnings.</summary>
+        private IEnumerable<TaskInput> FromJournal(string path)
+        {
+            TaskJournal journal;
+            try
+            {
+                journal = TaskJournal.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path), create: false);
+            }
+            catch (InputValidationException ex)
+            {
+                ThrowTerminatingError(HighwayErrors.From(ex, path));
+                yield break;
+            }
+            if (journal.Warning != null)
+                WriteWarning(journal.Warning);
+
+            var records = journal.Records;
+            var finalState = new Dictionary<string, JournalRecord>(StringComparer.Ordinal);
+            foreach (var record in records)
+                finalState[record.Identity] = record;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var record in records)
+            {
+                if (record.State == JournalState.Submitted && seen.Add(record.TaskId!))
+                    yield return TaskInput.FromJournal(record.ToTask(), Session);
+            }
+            foreach (var record in finalState.Values)
+            {
+                if (record.State == JournalState.Unknown || record.State == JournalState.Submitting)
+                    WriteWarning($"The submission of '{record.SourceImage}' on {record.Time:u} has an unknown outcome: it may or may not have created a task. Check the task list in your Highway account.");
+            }
+        }
+
+        private void Fetch(IEnumerable<TaskInput> inputs)
+        {
+            foreach (var input in inputs)
             {
                 long sequence = _nextSequence++;
                 if (input.Error != null)

@@ -1,11 +1,13 @@
 // New-HailuoVideo: checks each image fully, then submits one paid task per image, several at a time.
 using System;
 using System.Globalization;
+using System.IO;
 using System.Management.Automation;
 using System.Threading;
 using HighwayHailuo.Api;
 using HighwayHailuo.Images;
 using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Journal;
 
 namespace HighwayHailuo.Commands
 {
@@ -25,6 +27,7 @@ namespace HighwayHailuo.Commands
         private const string LiteralPathSet = "LiteralPath";
 
         private ItemRunner? _runner;
+        private TaskJournal? _journal;
 
         /// <summary>
         /// <para type="description">Local image files (wildcards allowed) or public http/https image URLs, which are sent unchanged.</para>
@@ -80,6 +83,19 @@ namespace HighwayHailuo.Commands
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = 4;
 
+        /// <summary>
+        /// <para type="description">A journal file (JSON lines) that records every submission before its task is written out. Run the same command again with the same journal and images already submitted with the same prompt, duration, resolution and switches are not sent again: their recorded tasks are written instead. Created when missing.</para>
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Journal { get; set; }
+
+        /// <summary>
+        /// <para type="description">With -Journal: submits again the images whose earlier submission has an unknown outcome (it may or may not have created a task). Without -Force they are reported as HailuoSubmitOutcomeUnknown and not sent.</para>
+        /// </summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         private protected override int RequestLimit => ThrottleLimit;
 
         private protected override void Begin()
@@ -91,7 +107,40 @@ namespace HighwayHailuo.Commands
                 ThrowTerminatingError(HighwayErrors.From(mismatch, null));
             if (bound.ContainsKey(nameof(Prompt)) && PromptError(Prompt) is InputValidationException badPrompt)
                 ThrowTerminatingError(HighwayErrors.From(badPrompt, null));
+            if (Journal != null)
+                _journal = OpenJournal(Journal);
             _runner = new ItemRunner(Dispatcher, ThrottleLimit);
+        }
+
+        private TaskJournal OpenJournal(string path)
+        {
+            string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            try
+            {
+                if (Directory.Exists(full) || !Directory.Exists(System.IO.Path.GetDirectoryName(full)))
+                    throw new InputValidationException(ErrorIds.JournalWriteFailed, ErrorCategory.WriteError,
+                        $"The journal '{full}' cannot be written: {(Directory.Exists(full) ? "it is a folder" : "its folder does not exist")}. Nothing was sent.");
+                var journal = TaskJournal.Open(full, create: true);
+                if (journal.Warning != null)
+                    WriteWarning(journal.Warning);
+                return journal;
+            }
+            catch (InputValidationException ex)
+            {
+                ThrowTerminatingError(HighwayErrors.From(ex, path));
+                throw; // not reached
+            }
+        }
+
+        // Ctrl+C: give the submissions in flight a moment to record their outcome in the journal,
+        // so a resume knows which were sent. Without a journal there is nothing to wait for.
+        private protected override void OnStopping()
+        {
+            if (_journal == null || _runner == null)
+                return;
+            var deadline = DateTime.UtcNow.AddSeconds(2);
+            while (_runner.InFlight > 0 && DateTime.UtcNow < deadline)
+                Thread.Sleep(10);
         }
 
         private protected override void Process()
@@ -147,8 +196,17 @@ namespace HighwayHailuo.Commands
 
         private async System.Threading.Tasks.Task SubmitAsync(HighwayClient client, SubmitRequest request, object target)
         {
+            JournalRecord? claim = null;
             try
             {
+                if (_journal != null)
+                {
+                    claim = await ClaimAsync(_journal, request, target).ConfigureAwait(false);
+                    if (claim == null)
+                        return; // answered from the journal
+                    _journal.Append(claim); // "submitting", on disk before a byte is sent
+                }
+
                 var submittedAt = DateTimeOffset.UtcNow;
                 string taskId = await client.SubmitAsync(request, CancelToken).ConfigureAwait(false);
                 var task = new HailuoTask(taskId)
@@ -161,18 +219,105 @@ namespace HighwayHailuo.Commands
                     SubmittedAt = submittedAt,
                     LastUpdated = DateTimeOffset.UtcNow,
                 };
-                Dispatcher.Post(() =>
+                try
                 {
-                    Session.Remember(task);
-                    WriteObject(task);
-                });
+                    _journal?.Append(claim!.With(JournalState.Submitted, taskId)); // on disk before the task is written out
+                }
+                finally
+                {
+                    // A paid task is written out even when the journal could not record it.
+                    Dispatcher.Post(() =>
+                    {
+                        Session.Remember(task);
+                        WriteObject(task);
+                    });
+                }
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
+                if (claim != null)
+                    RecordFailure(claim, request.LastBodySent, "stopped (Ctrl+C) " + (request.LastBodySent ? "after the request was sent, before the answer" : "before the request was sent"));
             }
             catch (Exception ex)
             {
+                if (claim != null && !(ex is InputValidationException { ErrorId: ErrorIds.JournalWriteFailed }))
+                {
+                    bool mayExist = ex is HighwayApiException api ? api.ErrorId == ErrorIds.HailuoSubmitOutcomeUnknown : request.LastBodySent;
+                    RecordFailure(claim, mayExist, ex.Message);
+                }
+                if (ex is InputValidationException { ErrorId: ErrorIds.JournalWriteFailed } journalFailure)
+                {
+                    if (claim != null)
+                        _journal!.Release(claim); // an identical item waiting on it must not wait forever
+                    throw new FatalErrorException(HighwayErrors.From(journalFailure, Journal)); // stop before spending more
+                }
                 PostItemError(ex, target);
+            }
+        }
+
+        /// <summary>
+        /// Looks the submission up in the journal. Returns the claim to submit under, or null when
+        /// the journal answered: the recorded task was written out, or an unknown outcome reported.
+        /// </summary>
+        private async System.Threading.Tasks.Task<JournalRecord?> ClaimAsync(TaskJournal journal, SubmitRequest request, object target)
+        {
+            JournalRecord identity;
+            try
+            {
+                identity = JournalRecord.For(request, JournalState.Submitting);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new InputValidationException(ErrorIds.ImageUnreadable, ErrorCategory.ReadError,
+                    $"The image '{request.SourceImage}' could not be read: {ex.Message}", ex);
+            }
+            while (true)
+            {
+                var recorded = journal.Claim(identity, Force, out var inProgress);
+                if (inProgress != null)
+                {
+                    // The same image and parameters earlier in this run: wait for its outcome, then look again.
+                    var cancelled = new System.Threading.Tasks.TaskCompletionSource<bool>();
+                    using (CancelToken.Register(() => cancelled.TrySetResult(true)))
+                        await System.Threading.Tasks.Task.WhenAny(inProgress, cancelled.Task).ConfigureAwait(false);
+                    CancelToken.ThrowIfCancellationRequested();
+                    continue;
+                }
+                if (recorded == null)
+                    return identity;
+
+                if (recorded.State == JournalState.Submitted)
+                {
+                    var task = recorded.ToTask();
+                    Dispatcher.Post(() =>
+                    {
+                        WriteVerbose($"'{recorded.SourceImage}' was submitted as task {recorded.TaskId} on {recorded.Time:u} (journal); not sending it again.");
+                        Session.Remember(task);
+                        WriteObject(task);
+                    });
+                }
+                else
+                {
+                    string message = string.Format(CultureInfo.InvariantCulture,
+                        "The journal says an earlier submission of '{0}' ({1} s, {2}) on {3:u} may or may not have created a task{4}. It was not sent again, because that could bill twice. Check the task list in your Highway account; use -Force to submit it anyway.",
+                        recorded.SourceImage, recorded.Duration, recorded.Resolution, recorded.Time,
+                        string.IsNullOrEmpty(recorded.Error) ? " (the session ended while it was being sent)" : ": " + recorded.Error);
+                    Dispatcher.Post(() => WriteError(HighwayErrors.Create(ErrorIds.HailuoSubmitOutcomeUnknown, ErrorCategory.ResourceExists, message, target)));
+                }
+                return null;
+            }
+        }
+
+        private void RecordFailure(JournalRecord claim, bool mayHaveCreatedTask, string why)
+        {
+            try
+            {
+                _journal!.Append(claim.With(mayHaveCreatedTask ? JournalState.Unknown : JournalState.NotSubmitted, error: why));
+            }
+            catch (InputValidationException)
+            {
+                // The journal already holds "submitting" for it, which reads as unknown: still safe.
+                _journal!.Release(claim);
             }
         }
 

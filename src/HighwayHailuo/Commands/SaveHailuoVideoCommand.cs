@@ -85,6 +85,8 @@ namespace HighwayHailuo.Commands
             }
             _namer = new VideoFileNamer(_folder);
             _downloader = new VideoDownloader(Gate, Retry, Log);
+            if (RequestTimeout is TimeSpan timeout)
+                _downloader.StallTimeout = timeout;
             _runner = new ItemRunner(Dispatcher, ThrottleLimit);
         }
 

@@ -37,5 +37,10 @@ namespace HighwayHailuo.Infrastructure
         public const string VideoFileExists = "VideoFileExists";
         public const string VideoWriteFailed = "VideoWriteFailed";
         public const string DestinationInvalid = "DestinationInvalid";
+
+        // Journals (-Journal).
+        public const string JournalInvalid = "JournalInvalid";
+        public const string JournalNotFound = "JournalNotFound";
+        public const string JournalWriteFailed = "JournalWriteFailed";
     }
 }

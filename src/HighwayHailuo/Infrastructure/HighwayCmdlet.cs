@@ -30,6 +30,16 @@ namespace HighwayHailuo.Infrastructure
         [Parameter]
         public Uri? BaseUri { get; set; }
 
+        /// <summary>
+        /// <para type="description">Seconds one request may go without an answer, or a download without data, before it is dropped; reads and downloads are then retried, a submission is reported as HailuoSubmitOutcomeUnknown. Default: 60, and 300 for a submission (its upload included). Separate from Wait-HailuoTask -Timeout, which bounds the whole wait.</para>
+        /// </summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int TimeoutSec { get; set; }
+
+        /// <summary>The -TimeoutSec value, when given.</summary>
+        private protected TimeSpan? RequestTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
+
         private protected CancellationToken CancelToken => _stopping.Token;
 
         private protected PipelineDispatcher Dispatcher => _dispatcher ?? throw new InvalidOperationException("BeginProcessing has not run.");
@@ -65,7 +75,14 @@ namespace HighwayHailuo.Infrastructure
 
         protected sealed override void EndProcessing() => Guarded(End);
 
-        protected override void StopProcessing() => _stopping.Cancel();
+        protected override void StopProcessing()
+        {
+            _stopping.Cancel();
+            OnStopping();
+        }
+
+        /// <summary>Runs on the stopping thread after cancellation; keep it short and bounded.</summary>
+        private protected virtual void OnStopping() { }
 
         private protected virtual void Begin() { }
         private protected virtual void Process() { }
@@ -81,6 +98,11 @@ namespace HighwayHailuo.Infrastructure
                 if (_connection!.ApiKey == null)
                     throw new FatalErrorException(HighwayErrors.ApiKeyMissing());
                 _client = new HighwayClient(_connection, Gate, Retry, _log) { SubmitPacer = Session.PacerFor(_connection.BaseUri) };
+                if (RequestTimeout is TimeSpan timeout)
+                {
+                    _client.SubmitTimeout = timeout;
+                    _client.ReadTimeout = timeout;
+                }
                 return _client;
             }
         }

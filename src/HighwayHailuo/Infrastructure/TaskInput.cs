@@ -22,6 +22,13 @@ namespace HighwayHailuo.Infrastructure
         public object Target { get; }
         public InputValidationException? Error { get; }
 
+        /// <summary>A task recorded in a journal; this session's newer snapshot of it wins.</summary>
+        public static TaskInput FromJournal(HailuoTask recorded, SessionSettings session)
+        {
+            var known = session.Recall(recorded.TaskId);
+            return new TaskInput(recorded.TaskId, known != null && known.LastUpdated >= recorded.LastUpdated ? known : recorded, recorded.TaskId, null);
+        }
+
         public static IEnumerable<TaskInput> From(string[]? ids, HailuoTask[]? tasks, SessionSettings session)
         {
             if (tasks != null)
