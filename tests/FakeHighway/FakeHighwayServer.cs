@@ -157,12 +157,21 @@ public sealed class FakeHighwayServer : IAsyncDisposable
 
     private async Task<(int Status, long BodyBytes)> SubmitAsync(HttpContext ctx)
     {
+        Faults.Submit.TryDequeue(out var fault);
+        if (fault is { Kind: FaultKind.DropDuringUpload })
+        {
+            // Take a little of the body, then hang up: the server never had a whole request.
+            var part = new byte[1024];
+            int got = await ctx.Request.Body.ReadAsync(part, ctx.RequestAborted);
+            ctx.Abort();
+            return (0, got);
+        }
+
         // Read the whole body first, as a real server does before it acts.
         using var buffer = new MemoryStream();
         await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
         long bodyBytes = buffer.Length;
 
-        Faults.Submit.TryDequeue(out var fault);
         if (fault is { Kind: FaultKind.Delay })
         {
             await System.Threading.Tasks.Task.Delay(fault.Delay, ctx.RequestAborted);

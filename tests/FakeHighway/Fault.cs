@@ -17,6 +17,8 @@ public enum FaultKind
     Body,
     /// <summary>Wait, then handle normally.</summary>
     Delay,
+    /// <summary>Submit only: read part of the body, then close the connection (a drop mid-upload).</summary>
+    DropDuringUpload,
     /// <summary>Video host only: send half the video, then send nothing for the delay before going on.</summary>
     Stall,
 }
@@ -30,6 +32,7 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, string? Reason = 
     public static Fault DropAfterCreate() => new(FaultKind.DropAfterCreate);
     public static Fault Body(string raw, int code = 200) => new(FaultKind.Body, code, RawBody: raw);
     public static Fault Wait(TimeSpan delay) => new(FaultKind.Delay, Delay: delay);
+    public static Fault DropDuringUpload() => new(FaultKind.DropDuringUpload);
     public static Fault Stall(TimeSpan delay) => new(FaultKind.Stall, Delay: delay);
 }
 

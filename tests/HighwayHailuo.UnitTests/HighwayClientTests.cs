@@ -121,6 +121,21 @@ public sealed class HighwayClientTests
         Assert.Equal(1, slow.Calls);
     }
 
+    [Fact]
+    public async Task ASubmissionWhoseBodyWasCutShortIsRetriedBecauseTheServerNeverHadItWhole()
+    {
+        var handler = new DropsFirstUploadHandler();
+        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString(Key), new Uri("https://api.test/"), null);
+        var retry = new RetryPolicy { Delay = (d, _) => { _delays.Add(d); return Task.CompletedTask; } };
+        var client = new HighwayClient(connection, new RequestGate(1), retry, null, new HttpClient(handler));
+
+        string id = await client.SubmitAsync(UrlRequest(), default);
+
+        Assert.Equal("t-2", id);
+        Assert.Equal(2, handler.Calls);
+        Assert.Single(_delays);
+    }
+
     [Theory]
     [InlineData(HttpStatusCode.BadRequest, "ILLEGAL_PROMPT", ErrorIds.HailuoRequestRejected, false)]
     [InlineData(HttpStatusCode.Unauthorized, "INVALID_API_KEY", ErrorIds.HailuoAuthenticationFailed, true)]
@@ -251,6 +266,20 @@ public sealed class HighwayClientTests
         Assert.False(HighwayClient.NeverConnected(new TimeoutException()));
     }
 
+    /// <summary>Fails the first request before reading its body (a drop mid-upload), then answers.</summary>
+    private sealed class DropsFirstUploadHandler : HttpMessageHandler
+    {
+        public int Calls;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref Calls) == 1)
+                throw new HttpRequestException("connection reset", new IOException("reset"));
+            await request.Content!.ReadAsByteArrayAsync(cancellationToken);
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("""{"task_id":"t-2"}""") };
+        }
+    }
+
     private sealed class SlowHandler(TimeSpan delay) : HttpMessageHandler
     {
         public int Calls;
@@ -258,6 +287,8 @@ public sealed class HighwayClientTests
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Calls);
+            if (request.Content != null)
+                await request.Content.ReadAsByteArrayAsync(cancellationToken); // the whole body arrives, then no answer
             await Task.Delay(delay, cancellationToken);
             return new HttpResponseMessage(HttpStatusCode.OK);
         }

@@ -5,7 +5,9 @@
 //   - 429 (rate limited: the request was refused before any work),
 //   - 503 (service unavailable: the front door refused it),
 //   - 500 with reason CREATE_TASK_FAILED (the server says no task was created),
-//   - a connection that was never established (DNS failure, connection refused: no byte was sent).
+//   - a connection that was never established (DNS failure, connection refused: no byte was sent),
+//   - a connection that failed before the whole body was written (its length is declared up front,
+//     so the server never had a complete request).
 // Every other failure after the body may have reached the server (a timeout, a reset connection,
 // 502/504, any other 5xx, a 200 without a task id) is HailuoSubmitOutcomeUnknown and is never
 // retried, because a retry could create, and bill, a second task.
@@ -150,6 +152,14 @@ namespace HighwayHailuo.Api
                 }
                 if (NeverConnected(ex))
                     throw Unreachable(ex);
+                if (!request.LastBodySent)
+                {
+                    // The connection failed before the whole body was written: with its length
+                    // declared up front, the server never had a complete request to act on.
+                    throw new HighwayApiException(ErrorIds.HailuoServiceUnavailable, ErrorCategory.ConnectionError,
+                        $"The connection to {_connection.BaseUri.Host} dropped while the request was being sent: {Scrub(ex.GetBaseException().Message)}.", inner: ex)
+                    { Retryable = true };
+                }
                 throw OutcomeUnknown(request, ex is TimeoutException
                     ? $"no answer within {SubmitTimeout.TotalSeconds:0} s"
                     : "the connection failed after the request was sent (" + Scrub(ex.GetBaseException().Message) + ")", null, ex);

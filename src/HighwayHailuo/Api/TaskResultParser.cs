@@ -44,6 +44,10 @@ namespace HighwayHailuo.Api
                 var root = doc.RootElement;
                 if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("task", out var task) || task.ValueKind != JsonValueKind.Object)
                     throw Invalid($"The task-result answer for task '{requestedTaskId}' has no \"task\" object.");
+                // An unknown status string is tolerated (treated as still running); a missing one or
+                // another type is not an answer at all.
+                if (!task.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.String)
+                    throw Invalid($"The task-result answer for task '{requestedTaskId}' has no \"status\" string.");
 
                 var state = new ServerTaskState
                 {

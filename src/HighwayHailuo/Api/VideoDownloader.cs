@@ -150,13 +150,25 @@ namespace HighwayHailuo.Api
                             // Fill a whole buffer from the network (it arrives in small pieces), so the
                             // disk gets few large writes instead of a thread hop per network read.
                             int filled = 0;
-                            while (filled < BufferBytes)
+                            try
                             {
-                                stall.CancelAfter(StallTimeout); // the stall clock restarts with every read
-                                int n = await source.ReadAsync(buffers[turn], filled, BufferBytes - filled, stall.Token).ConfigureAwait(false);
-                                if (n == 0)
-                                    break;
-                                filled += n;
+                                while (filled < BufferBytes)
+                                {
+                                    stall.CancelAfter(StallTimeout); // the stall clock restarts with every read
+                                    int n = await source.ReadAsync(buffers[turn], filled, BufferBytes - filled, stall.Token).ConfigureAwait(false);
+                                    if (n == 0)
+                                        break;
+                                    filled += n;
+                                }
+                            }
+                            catch (Exception) when (filled > 0 && !cancellationToken.IsCancellationRequested)
+                            {
+                                // Keep what arrived before the drop, so the next attempt resumes after it.
+                                await pendingWrite.ConfigureAwait(false);
+                                pendingWrite = Task.CompletedTask;
+                                target.Write(buffers[turn], 0, filled);
+                                written += filled;
+                                throw;
                             }
                             await pendingWrite.ConfigureAwait(false);
                             if (filled == 0)

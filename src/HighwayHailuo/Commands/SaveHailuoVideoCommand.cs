@@ -57,6 +57,12 @@ namespace HighwayHailuo.Commands
         public SwitchParameter Force { get; set; }
 
         /// <summary>
+        /// <para type="description">Writes out the file already there instead of reporting VideoFileExists, without downloading again: for rerunning a batch that was interrupted.</para>
+        /// </summary>
+        [Parameter]
+        public SwitchParameter SkipExisting { get; set; }
+
+        /// <summary>
         /// <para type="description">How many downloads may run at once (default 4).</para>
         /// </summary>
         [Parameter]
@@ -105,10 +111,16 @@ namespace HighwayHailuo.Commands
                     continue;
 
                 string path = _namer!.Reserve(task);
+                if (!Force && SkipExisting && File.Exists(path))
+                {
+                    WriteVerbose($"The video of task '{task.TaskId}' is already at '{path}'; not downloading it again.");
+                    WriteObject(new FileInfo(path));
+                    continue;
+                }
                 if (!Force && File.Exists(path))
                 {
                     WriteError(HighwayErrors.Create(ErrorIds.VideoFileExists, ErrorCategory.ResourceExists,
-                        $"The file '{path}' already exists; the video of task '{task.TaskId}' was not saved. Use -Force to overwrite it.", task));
+                        $"The file '{path}' already exists; the video of task '{task.TaskId}' was not saved. Use -Force to overwrite it, or -SkipExisting to keep it.", task));
                     continue;
                 }
                 if (!ShouldProcess(path, $"Save the video of task {task.TaskId}"))

@@ -12,15 +12,21 @@ namespace HighwayHailuo.Infrastructure
         {
             error = null;
             string id = taskId?.Trim() ?? "";
-            if (id.Length == 0 || id.Length > MaxLength || id.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+            // The API documents task ids only as strings; ids seen are letters, digits and dashes.
+            // Path separators, query characters and the like are refused, so a mistyped or hostile
+            // id never reaches a URL or a file name. Dots alone ("..") are refused too.
+            if (id.Length == 0 || id.Length > MaxLength || !id.All(IsIdCharacter) || id.All(c => c == '.'))
             {
                 error = new InputValidationException(ErrorIds.InvalidTaskId, ErrorCategory.InvalidArgument,
                     id.Length == 0
                         ? "A task id is empty."
-                        : $"'{taskId}' is not a task id: task ids are 1 to {MaxLength} characters without spaces or control characters.");
+                        : $"'{taskId}' is not a task id: task ids are 1 to {MaxLength} letters, digits, '-', '_', '.' or ':'.");
                 return null;
             }
             return id;
         }
+
+        private static bool IsIdCharacter(char c) =>
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':';
     }
 }
