@@ -318,6 +318,10 @@ public sealed class FakeHighwayServer : IAsyncDisposable
                 ["videoRequests"] = VideoRequestCount,
                 ["acceptedSubmissions"] = Submissions.Count,
                 ["rateLimitedSubmits"] = RateLimitedSubmits,
+                ["maxSubmissionsPerImage"] = Submissions.Count == 0 ? 0 : Submissions
+                    .GroupBy(s => (s.ImageSha256 ?? s.ImageUrl, s.Prompt, s.Duration, s.Resolution, s.EnablePromptExpansion, s.FastPretreatment))
+                    .Max(g => g.Count()),
+                ["videoRangeRequests"] = requests.Count(r => r.Host == "video" && r.Range != null),
                 ["videoRequestsWithAuthorization"] = requests.Count(r => r.Host == "video" && r.Authorization != null),
                 ["apiRequestsWithoutKey"] = requests.Count(r => r.Host == "api" && r.Authorization != "Bearer " + Options.ApiKey),
                 ["prompts"] = Submissions.Select(s => s.Prompt).ToArray(),

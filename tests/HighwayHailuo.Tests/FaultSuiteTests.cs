@@ -5,11 +5,20 @@
 using System.Diagnostics;
 using FakeHighway;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace HighwayHailuo.Tests;
 
-public sealed class FaultSuiteTests
+public sealed class FaultSuiteTests(ITestOutputHelper output)
 {
+    /// <summary>Checks the invariants and logs the counts docs/reliability.md reports.</summary>
+    private (int Submissions, int Images) Hold(FakeHighwayServer fake, PowerShellSession session, params RunResult[] runs)
+    {
+        var counts = Invariants.Hold(fake, session, runs);
+        output.WriteLine($"submissions {counts.Submissions}, distinct images and parameters {counts.Images}, duplicates 0, key leaks 0, stray files 0");
+        return counts;
+    }
+
     private const string Pipeline = "[IO.Directory]::GetFiles($PWD.Path, '*.png') | New-HailuoVideo -Prompt p -Journal run.jsonl {0} | Wait-HailuoTask -PollInterval 0.1 {1} | Save-HailuoVideo videos -SkipExisting {2}";
 
     private static FakeHighwayOptions Quick() => new() { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(200) };
@@ -54,7 +63,7 @@ public sealed class FaultSuiteTests
         result.ThrowIfFailed();
         Assert.Equal(6, Videos(session).Length);
         Assert.True(fake.RateLimitedSubmits >= 1);
-        Assert.Equal((6, 6), Invariants.Hold(fake, session, result));
+        Assert.Equal((6, 6), Hold(fake, session, result));
     }
 
     [Fact]
@@ -72,7 +81,7 @@ public sealed class FaultSuiteTests
 
         result.ThrowIfFailed();
         Assert.Equal(3, Videos(session).Length);
-        Assert.Equal((3, 3), Invariants.Hold(fake, session, result));
+        Assert.Equal((3, 3), Hold(fake, session, result));
     }
 
     [Theory]
@@ -101,7 +110,7 @@ public sealed class FaultSuiteTests
         Assert.Equal("HailuoSubmitOutcomeUnknown", Assert.Single(again.Errors).FullyQualifiedErrorId.Split(',')[0]);
         Assert.Equal(2, Videos(session).Length);
         Assert.Equal(3, fake.SubmitRequestCount);
-        Invariants.Hold(fake, session, first, again);
+        Hold(fake, session, first, again);
     }
 
     [Fact]
@@ -118,7 +127,7 @@ public sealed class FaultSuiteTests
         result.ThrowIfFailed();
         Assert.Equal(2, fake.SubmitRequestCount);
         Assert.Single(Videos(session));
-        Assert.Equal((1, 1), Invariants.Hold(fake, session, result));
+        Assert.Equal((1, 1), Hold(fake, session, result));
     }
 
     [Fact]
@@ -140,7 +149,7 @@ public sealed class FaultSuiteTests
         Assert.Equal(2, video.Count);
         Assert.Null(video[0].Range);
         Assert.Matches(@"^bytes=[1-9]\d*-$", video[1].Range);
-        Invariants.Hold(fake, session, result);
+        Hold(fake, session, result);
     }
 
     [Fact]
@@ -158,7 +167,7 @@ public sealed class FaultSuiteTests
         saved.ThrowIfFailed();
         Assert.Equal(2, Videos(session).Length);
         Assert.Contains(fake.Requests, r => r.Host == "video" && r.Status == 403);
-        Invariants.Hold(fake, session, tasks, saved);
+        Hold(fake, session, tasks, saved);
     }
 
     [Fact]
@@ -178,7 +187,7 @@ public sealed class FaultSuiteTests
         var file = Assert.Single(result.Objects<FileInfo>());
         Assert.Equal(VideoContent.Expected(fake.Submissions[0].TaskId!, options.VideoBytes), File.ReadAllBytes(file.FullName));
         Assert.Contains(fake.Requests, r => r.Host == "video" && r.Range != null); // resumed after the stall
-        Invariants.Hold(fake, session, result);
+        Hold(fake, session, result);
     }
 
     [Fact]
@@ -195,7 +204,7 @@ public sealed class FaultSuiteTests
         Assert.Contains("no answer within 1 s", result.Errors[0].Exception.Message);
         Assert.Equal(1, fake.SubmitRequestCount);
         Assert.Contains("\"state\":\"unknown\"", File.ReadAllText(Path.Combine(session.WorkDir, "run.jsonl")));
-        Invariants.Hold(fake, session, result);
+        Hold(fake, session, result);
     }
 
     [Fact]
@@ -218,8 +227,8 @@ public sealed class FaultSuiteTests
         resumed.ThrowIfFailed();
         Assert.Equal(2, resumed.Objects<FileInfo>().Length);
         Assert.Equal(2, fake.Submissions.Count);
-        Invariants.Hold(fake, session, first);
-        Invariants.Hold(fake, later, resumed);
+        Hold(fake, session, first);
+        Hold(fake, later, resumed);
     }
 
     [Theory]
@@ -244,7 +253,7 @@ public sealed class FaultSuiteTests
         var later = session.Run("Get-HailuoTask -Journal run.jsonl");
         later.ThrowIfFailed();
         Assert.Equal(fake.Submissions[0].TaskId, Assert.Single(later.Objects<HailuoTask>()).TaskId);
-        Invariants.Hold(fake, session, result, later);
+        Hold(fake, session, result, later);
     }
 
     [Fact]
@@ -263,7 +272,7 @@ public sealed class FaultSuiteTests
         Assert.Equal(Path.Combine(session.WorkDir, "videos"), file.DirectoryName);
         Assert.Equal(".mp4", file.Extension);
         Assert.Equal(new[] { "i0.png", "run.jsonl", "videos" }, Directory.GetFileSystemEntries(session.WorkDir).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
-        Invariants.Hold(fake, session, result);
+        Hold(fake, session, result);
     }
 
     [Theory]
@@ -274,7 +283,7 @@ public sealed class FaultSuiteTests
     {
         var options = Quick();
         options.SubmitLatency = stage == "submit" ? TimeSpan.FromSeconds(30) : TimeSpan.Zero;
-        options.QueuedFor = stage == "wait" ? TimeSpan.FromSeconds(30) : TimeSpan.Zero;
+        options.QueuedFor = stage == "wait" ? TimeSpan.FromSeconds(4) : TimeSpan.Zero; // tasks keep the life they were created with
         options.VideoBytes = stage == "save" ? 20L * 1024 * 1024 : 64 * 1024;
         options.VideoBytesPerSecond = stage == "save" ? 1024 * 1024 : 0;
         var (fake, session) = await StartAsync(3, options);
@@ -308,6 +317,6 @@ public sealed class FaultSuiteTests
         resumed.ThrowIfFailed();
         Assert.Equal(3, Videos(session).Length);
         Assert.Equal(3, resumed.Objects<FileInfo>().Length);
-        Assert.Equal((3, 3), Invariants.Hold(fake, session, stopped, resumed));
+        Assert.Equal((3, 3), Hold(fake, session, stopped, resumed));
     }
 }

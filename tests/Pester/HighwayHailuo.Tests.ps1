@@ -16,11 +16,13 @@ BeforeAll {
 
     Import-Module $Manifest -Force
     $env:HIGHWAY_RETRY_BASE_DELAY_MS = '10'   # same backoff shape, in milliseconds
+    $env:HIGHWAY_RATE_WINDOW_SECONDS = '2'    # rate limits per 2 s instead of per minute
 
     function Start-FakeHighway {
-        param([double] $TaskSeconds = 1.2, [string] $FailWhenPromptContains)
+        param([double] $TaskSeconds = 1.2, [string] $FailWhenPromptContains, [string] $SubmitRate)
         $arguments = "`"$($FakeDll.FullName)`" --port 0 --video-port 0 --until-stdin-closes --task-seconds $TaskSeconds"
         if ($FailWhenPromptContains) { $arguments += " --fail-when-prompt-contains $FailWhenPromptContains" }
+        if ($SubmitRate) { $arguments += " --submit-rate $SubmitRate" }
         $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet', $arguments)
         $info.UseShellExecute = $false
         $info.RedirectStandardInput = $true
@@ -54,6 +56,7 @@ BeforeAll {
 
 AfterAll {
     Remove-Item Env:HIGHWAY_RETRY_BASE_DELAY_MS -ErrorAction Ignore
+    Remove-Item Env:HIGHWAY_RATE_WINDOW_SECONDS -ErrorAction Ignore
 }
 
 Describe 'The main pipeline' {
@@ -285,6 +288,121 @@ Describe 'Keys and retries' {
         $newErrors[0].FullyQualifiedErrorId | Should -Be 'HailuoServiceUnavailable,HighwayHailuo.Commands.NewHailuoVideoCommand'
         $tasks | Should -HaveCount 1
         (Get-FakeStats $fake).submitRequests | Should -Be 6
+    }
+}
+
+Describe 'Journals, faults and resuming' {
+    BeforeEach {
+        $fake = Start-FakeHighway
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+        Push-Location $TestDrive
+        # Distinct images: the journal recognises an image by its content.
+        $null = New-TestImage 'a.png' 'portrait.png'
+        $null = New-TestImage 'b.jpg' 'photo.jpg'
+        $null = New-TestImage 'c.jpg' 'comment.jpg'
+    }
+    AfterEach {
+        Pop-Location
+        Disconnect-Highway
+        Stop-FakeHighway $fake
+        Remove-Item -Path (Join-Path $TestDrive '*') -Recurse -Force
+    }
+
+    It 'sends nothing again when the same command runs with the same journal' {
+        $first = Get-ChildItem a.png, b.jpg, c.jpg | New-HailuoVideo -Prompt p -Journal run.jsonl
+        $again = Get-ChildItem a.png, b.jpg, c.jpg | New-HailuoVideo -Prompt p -Journal run.jsonl |
+            Wait-HailuoTask -PollInterval 0.2 | Save-HailuoVideo -Destination videos
+
+        $first | Should -HaveCount 3
+        $again | Should -HaveCount 3
+        $stats = Get-FakeStats $fake
+        $stats.acceptedSubmissions | Should -Be 3
+        $stats.maxSubmissionsPerImage | Should -Be 1
+        (Get-Content run.jsonl | Where-Object { $_ -match '"state":"submitted"' }) | Should -HaveCount 3
+    }
+
+    It 're-attaches to every task of a journal in a new session' {
+        $null = Get-ChildItem a.png, b.jpg | New-HailuoVideo -Prompt p -Journal run.jsonl
+        Disconnect-Highway
+        $tasks = Get-HailuoTask -Journal run.jsonl -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+
+        $tasks | Should -HaveCount 2
+        $tasks.SourceImage | Should -Match 'a\.png$|b\.jpg$'
+    }
+
+    It 'refuses a file that is not a journal and leaves it untouched' {
+        Set-Content -LiteralPath notes.txt -Value 'my notes'
+
+        { New-HailuoVideo a.png -Prompt p -Journal notes.txt -ErrorAction Stop } | Should -Throw -ErrorId 'JournalInvalid,HighwayHailuo.Commands.NewHailuoVideoCommand'
+        Get-Content -LiteralPath notes.txt | Should -Be 'my notes'
+        (Get-FakeStats $fake).submitRequests | Should -Be 0
+    }
+
+    It 'records an unclear submission as unknown and resends it only with -Force' {
+        Add-FakeFault $fake 'submit' @{ kind = 'StatusAfterCreate'; status = 502 }
+
+        $null = New-HailuoVideo a.png -Prompt p -Journal run.jsonl -ErrorVariable firstErrors -ErrorAction SilentlyContinue
+        $null = New-HailuoVideo a.png -Prompt p -Journal run.jsonl -ErrorVariable againErrors -ErrorAction SilentlyContinue
+
+        $firstErrors[0].FullyQualifiedErrorId | Should -Be 'HailuoSubmitOutcomeUnknown,HighwayHailuo.Commands.NewHailuoVideoCommand'
+        $againErrors[0].FullyQualifiedErrorId | Should -Be 'HailuoSubmitOutcomeUnknown,HighwayHailuo.Commands.NewHailuoVideoCommand'
+        (Get-FakeStats $fake).submitRequests | Should -Be 1
+        $null = New-HailuoVideo a.png -Prompt p -Journal run.jsonl -Force
+        (Get-FakeStats $fake).submitRequests | Should -Be 2
+    }
+
+    It 'resumes a dropped download with a Range request' {
+        Add-FakeFault $fake 'video' @{ kind = 'Drop' }
+
+        $file = New-HailuoVideo a.png -Prompt p | Wait-HailuoTask -PollInterval 0.2 | Save-HailuoVideo -Destination videos
+
+        $file.Length | Should -Be (256 * 1024)
+        (Get-FakeStats $fake).videoRangeRequests | Should -Be 1
+        Get-ChildItem videos -Filter *.partial | Should -BeNullOrEmpty
+    }
+
+    It '<Name> gives <ErrorId> and sends nothing' -ForEach @(
+        @{ Name = 'a task id with a slash'; Script = { Get-HailuoTask -TaskId 'a/b' -ErrorAction Stop }; ErrorId = 'InvalidTaskId' }
+        @{ Name = 'a missing journal'; Script = { Get-HailuoTask -Journal missing.jsonl -ErrorAction Stop }; ErrorId = 'JournalNotFound' }
+        @{ Name = 'a journal in a missing folder'; Script = { New-HailuoVideo a.png -Prompt p -Journal nowhere/run.jsonl -ErrorAction Stop }; ErrorId = 'JournalWriteFailed' }
+        @{ Name = 'a base URI with a query'; Script = { New-HailuoVideo a.png -Prompt p -BaseUri 'https://api.example.com/?key=x' -ErrorAction Stop }; ErrorId = 'InvalidBaseUri' }
+        @{ Name = 'a prompt over 2000 characters'; Script = { New-HailuoVideo a.png -Prompt ('x' * 2001) -ErrorAction Stop }; ErrorId = 'PromptTooLong' }
+        @{ Name = 'a timeout of 0'; Script = { New-HailuoVideo a.png -Prompt p -TimeoutSec 0 -ErrorAction Stop }; ErrorId = 'ParameterArgumentValidationError' }
+    ) {
+        $caught = $null
+        try { & $Script } catch { $caught = $_ }
+
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike "$ErrorId*"
+        (Get-FakeStats $fake).submitRequests | Should -Be 0
+    }
+}
+
+Describe 'Under a rate limit' {
+    BeforeAll {
+        $fake = Start-FakeHighway -SubmitRate '3/2'
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+    }
+    AfterAll {
+        Disconnect-Highway
+        Stop-FakeHighway $fake
+    }
+
+    It 'makes each image wait its turn instead of failing' {
+        Push-Location $TestDrive
+        try {
+            $images = foreach ($fixture in 'portrait.png', 'photo.jpg', 'alpha.webp', 'progressive.jpg', 'comment.jpg', 'lossy.webp', 'lossless.webp') {
+                New-TestImage "r-$fixture" $fixture
+            }
+            $tasks = $images | New-HailuoVideo -Prompt p -ThrottleLimit 7
+
+            $tasks | Should -HaveCount 7
+            $stats = Get-FakeStats $fake
+            $stats.acceptedSubmissions | Should -Be 7
+            $stats.rateLimitedSubmits | Should -BeGreaterThan 0
+            $stats.maxSubmissionsPerImage | Should -Be 1
+        }
+        finally { Pop-Location }
     }
 }
 
