@@ -10,17 +10,6 @@ public sealed class CancellationAndSecrecyTests(Xunit.Abstractions.ITestOutputHe
     // Generous: the point is that Stop returns while the server would have kept it busy for minutes.
     private static readonly TimeSpan s_stopBound = TimeSpan.FromSeconds(10);
 
-    private static void WaitFor(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(30))
-                throw new TimeoutException("Timed out waiting for " + what);
-            Thread.Sleep(20);
-        }
-    }
-
     private RunResult StopAndCollect(RunningScript running, out TimeSpan took, [System.Runtime.CompilerServices.CallerMemberName] string stage = "")
     {
         var clock = Stopwatch.StartNew();
@@ -38,7 +27,7 @@ public sealed class CancellationAndSecrecyTests(Xunit.Abstractions.ITestOutputHe
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         using var running = session.Start("New-HailuoVideo a.png -Prompt p");
-        WaitFor(() => fake.Requests.Count > 0 || fake.Submissions.Count > 0 || PendingSubmit(fake), "the submission to reach the server");
+        Eventually.WaitFor(() => fake.Requests.Count > 0 || fake.Submissions.Count > 0 || PendingSubmit(fake), "the submission to reach the server");
         var result = StopAndCollect(running, out var took);
 
         Assert.NotNull(result.Stopped);
@@ -54,7 +43,7 @@ public sealed class CancellationAndSecrecyTests(Xunit.Abstractions.ITestOutputHe
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         using var running = session.Start("New-HailuoVideo a.png -Prompt p | Wait-HailuoTask -PollInterval 60");
-        WaitFor(() => fake.ResultRequestCount > 0, "the first poll");
+        Eventually.WaitFor(() => fake.ResultRequestCount > 0, "the first poll");
         var result = StopAndCollect(running, out var took);
 
         Assert.NotNull(result.Stopped);
@@ -80,12 +69,12 @@ public sealed class CancellationAndSecrecyTests(Xunit.Abstractions.ITestOutputHe
         string videos = Path.Combine(session.WorkDir, "videos");
 
         using var running = session.Start("New-HailuoVideo a.png -Prompt p | Wait-HailuoTask -PollInterval 0.1 | Save-HailuoVideo videos");
-        WaitFor(() => Directory.Exists(videos) && Directory.GetFiles(videos, "*.partial").Any(f => new FileInfo(f).Length > 0), "the download to start");
+        Eventually.WaitFor(() => Directory.Exists(videos) && Directory.GetFiles(videos, "*.partial").Any(f => new FileInfo(f).Length > 0), "the download to start");
         var result = StopAndCollect(running, out var took);
 
         Assert.NotNull(result.Stopped);
         Assert.True(took < s_stopBound, $"Stop took {took}");
-        WaitFor(() => Directory.GetFiles(videos).Length == 0, "the partial file to be removed");
+        Eventually.WaitFor(() => Directory.GetFiles(videos).Length == 0, "the partial file to be removed");
         Assert.Empty(Directory.GetFiles(videos));
     }
 

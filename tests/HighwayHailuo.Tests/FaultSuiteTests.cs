@@ -2,7 +2,6 @@
 // no image billed twice, the key in no stream or file, no temporary file left behind; and each
 // case asserts that every paid result reached the user (a video on disk, or a clear error that
 // names the image when the outcome cannot be known).
-using System.Diagnostics;
 using FakeHighway;
 using Xunit;
 using Xunit.Abstractions;
@@ -36,17 +35,6 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
 
     private static string[] Videos(PowerShellSession session) =>
         Directory.Exists(Path.Combine(session.WorkDir, "videos")) ? Directory.GetFiles(Path.Combine(session.WorkDir, "videos")) : Array.Empty<string>();
-
-    private static void WaitFor(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(30))
-                throw new TimeoutException("Timed out waiting for " + what);
-            Thread.Sleep(20);
-        }
-    }
 
     [Fact]
     public async Task A429StormIsWaitedOut()
@@ -291,7 +279,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         using var sessionLifetime = session;
 
         using var running = session.Start(Run("-ThrottleLimit 3"));
-        WaitFor(stage switch
+        Eventually.WaitFor(stage switch
         {
             "submit" => () => fake.MaxConcurrentSubmits == 3,
             "wait" => () => fake.ResultRequestCount >= 3,
