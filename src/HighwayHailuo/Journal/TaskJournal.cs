@@ -25,6 +25,7 @@ namespace HighwayHailuo.Journal
         private readonly Dictionary<string, JournalRecord> _latest = new Dictionary<string, JournalRecord>(StringComparer.Ordinal);
         private readonly Dictionary<string, TaskCompletionSource<JournalRecord>> _inProgress = new Dictionary<string, TaskCompletionSource<JournalRecord>>(StringComparer.Ordinal);
         private long _trimTo = -1; // where a cut-off last line starts; trimmed before the first append
+        private long _loadedLength; // the file's length when read: trim only if nobody has appended since
 
         private TaskJournal(string path) => Path = path;
 
@@ -62,6 +63,7 @@ namespace HighwayHailuo.Journal
 
         private void Load(byte[] content)
         {
+            _loadedLength = content.Length;
             int lineNumber = 0;
             for (int start = 0; start < content.Length;)
             {
@@ -196,7 +198,8 @@ namespace HighwayHailuo.Journal
                     else if (_trimTo >= 0)
                     {
                         // Drop a cut-off last line, or end a last record that lacks its newline.
-                        if (_trimTo < file.Length)
+                        // Never cut what another process appended after the file was read.
+                        if (_trimTo < file.Length && file.Length == _loadedLength)
                             file.SetLength(_trimTo);
                         else
                         {
