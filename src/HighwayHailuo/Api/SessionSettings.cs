@@ -1,6 +1,7 @@
 // What one runspace remembers between cmdlet calls: its Connect-Highway settings and the tasks it has seen.
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using System.Security;
@@ -35,6 +36,9 @@ namespace HighwayHailuo.Api
         {
             _tasks.AddOrUpdate(task.TaskId, task, (_, old) => task.LastUpdated >= old.LastUpdated ? task : old);
         }
+
+        /// <summary>The newest snapshot of every task this session has seen (for tab completion).</summary>
+        public IEnumerable<HailuoTask> KnownTasks => _tasks.Values;
 
         public HailuoTask? Recall(string taskId) => _tasks.TryGetValue(taskId, out var task) ? task : null;
 

@@ -1,7 +1,9 @@
 // New-HailuoVideo: checks each image fully, then submits one paid task per image, several at a time.
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using HighwayHailuo.Api;
@@ -28,6 +30,10 @@ namespace HighwayHailuo.Commands
 
         private ItemRunner? _runner;
         private TaskJournal? _journal;
+        private readonly HashSet<string> _warnedPrompts = new HashSet<string>(StringComparer.Ordinal);
+        // -WhatIf: what would have been sent, for the closing summary line.
+        private readonly SortedDictionary<string, int> _whatIfByResolution = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        private int _whatIfSeconds;
 
         /// <summary>
         /// <para type="description">Local image files (wildcards allowed) or public http/https image URLs, which are sent unchanged.</para>
@@ -49,6 +55,12 @@ namespace HighwayHailuo.Commands
         /// </summary>
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         public string Prompt { get; set; } = "";
+
+        /// <summary>
+        /// <para type="description">Up to three camera moves, in English. They are appended to the prompt after one space as one group of the model's Chinese commands: -CameraMovement PushIn, PanLeft adds " [推进,左摇]". The prompt length limit applies to the prompt with them.</para>
+        /// </summary>
+        [Parameter]
+        public HailuoCameraMovement[]? CameraMovement { get; set; }
 
         /// <summary>
         /// <para type="description">The video length in seconds: 6 (default) or 10. 10-second videos are 768P only.</para>
@@ -103,9 +115,13 @@ namespace HighwayHailuo.Commands
             // Values given on the command line apply to every item: a bad combination there is one
             // terminating error before any input is read. Values from pipeline rows are checked per row.
             var bound = MyInvocation.BoundParameters;
+            if (CameraMovement != null && CameraMovement.Length > CameraCommands.MaxPerPrompt)
+                ThrowTerminatingError(HighwayErrors.Create(ErrorIds.TooManyCameraMovements, ErrorCategory.InvalidArgument,
+                    string.Format(CultureInfo.InvariantCulture, "{0} camera moves were given ({1}); the model follows at most {2} at once.",
+                        CameraMovement.Length, string.Join(", ", CameraMovement), CameraCommands.MaxPerPrompt), CameraMovement));
             if (bound.ContainsKey(nameof(Duration)) && bound.ContainsKey(nameof(Resolution)) && DurationResolutionError(Duration, Resolution) is InputValidationException mismatch)
                 ThrowTerminatingError(HighwayErrors.From(mismatch, null));
-            if (bound.ContainsKey(nameof(Prompt)) && PromptError(Prompt) is InputValidationException badPrompt)
+            if (bound.ContainsKey(nameof(Prompt)) && PromptError(CameraCommands.Append(Prompt, CameraMovement)) is InputValidationException badPrompt)
                 ThrowTerminatingError(HighwayErrors.From(badPrompt, null));
             if (Journal != null)
                 _journal = OpenJournal(Journal);
@@ -147,7 +163,8 @@ namespace HighwayHailuo.Commands
         {
             bool literal = ParameterSetName == LiteralPathSet;
             // Pipeline rows rebind these per record, so capture them now for the background work.
-            string prompt = Prompt;
+            string prompt = CameraCommands.Append(Prompt, CameraMovement);
+            WarnOfEnglishCameraWords(Prompt);
             int duration = Duration;
             string resolution = NormaliseResolution(Resolution);
 
@@ -159,7 +176,15 @@ namespace HighwayHailuo.Commands
                     if (request == null)
                         continue;
                     if (!ShouldProcess(description, string.Format(CultureInfo.InvariantCulture, "Submit a paid {0} s {1} image-to-video task", duration, resolution)))
+                    {
+                        if (IsWhatIf)
+                        {
+                            _whatIfByResolution.TryGetValue(resolution, out int count);
+                            _whatIfByResolution[resolution] = count + 1;
+                            _whatIfSeconds += duration;
+                        }
                         continue;
+                    }
                     var client = RequireClient();
                     object target = input.Target;
                     _runner!.Start(() => SubmitAsync(client, request, target));
@@ -168,7 +193,30 @@ namespace HighwayHailuo.Commands
             _runner!.Flush();
         }
 
-        private protected override void End() => _runner?.WaitAll();
+        private protected override void End()
+        {
+            _runner?.WaitAll();
+            if (_whatIfByResolution.Count > 0)
+            {
+                int videos = _whatIfByResolution.Values.Sum();
+                Host.UI.WriteLine(string.Format(CultureInfo.InvariantCulture, "What if: {0} video{1}, {2} s of video in total ({3}). Nothing was sent.",
+                    videos, videos == 1 ? "" : "s", _whatIfSeconds,
+                    string.Join(", ", _whatIfByResolution.Select(r => r.Value.ToString(CultureInfo.InvariantCulture) + " at " + r.Key))));
+            }
+        }
+
+        private bool IsWhatIf =>
+            MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound) ? ((SwitchParameter)bound).IsPresent
+                : SessionState.PSVariable.GetValue("WhatIfPreference") is object preference && LanguagePrimitives.IsTrue(preference);
+
+        // "[push in]" in a prompt is read by the model as words, not as a camera command.
+        private void WarnOfEnglishCameraWords(string prompt)
+        {
+            if (!_warnedPrompts.Add(prompt))
+                return;
+            foreach (var (written, move) in CameraCommands.EnglishLookAlikes(prompt))
+                WriteWarning($"The prompt contains {written}, which the model reads as text, not as a camera move. Write [{CameraCommands.Chinese(move)}] instead, or use -CameraMovement {move}.");
+        }
 
         /// <summary>Pre-flight checks in the documented order; writes the first failure and returns null.</summary>
         private SubmitRequest? Check(ImageInput input, string prompt, int duration, string resolution, out string description)

@@ -41,6 +41,7 @@ namespace HighwayHailuo.Commands
         /// </summary>
         [Parameter(Mandatory = true, ParameterSetName = TaskIdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id", "task_id")]
+        [ArgumentCompleter(typeof(TaskIdCompleter))]
         public string[] TaskId { get; set; } = Array.Empty<string>();
 
         /// <summary>
@@ -48,6 +49,7 @@ namespace HighwayHailuo.Commands
         /// </summary>
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(FolderCompleter))]
         public string Destination { get; set; } = ".";
 
         /// <summary>

@@ -39,6 +39,7 @@ namespace HighwayHailuo.Commands
         /// </summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = TaskIdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id", "task_id")]
+        [ArgumentCompleter(typeof(TaskIdCompleter))]
         public string[] TaskId { get; set; } = Array.Empty<string>();
 
         /// <summary>

@@ -14,6 +14,7 @@ namespace HighwayHailuo.Infrastructure
         public const string PromptTooLong = "PromptTooLong";
         public const string InvalidTaskId = "InvalidTaskId";
         public const string ImageUnreadable = "ImageUnreadable";
+        public const string TooManyCameraMovements = "TooManyCameraMovements";
 
         // Terminating: nothing further can succeed.
         public const string ApiKeyMissing = "ApiKeyMissing";

@@ -1,0 +1,186 @@
+// What a PowerShell user sees and types: camera moves in English, tab completion, the list view,
+// and the -WhatIf summary.
+using System.Management.Automation;
+using FakeHighway;
+using Xunit;
+
+namespace HighwayHailuo.Tests;
+
+public sealed class ExperienceTests
+{
+    [Fact]
+    public async Task CameraMovesAreSentAsOneGroupOfTheExactChineseCommands()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = new PowerShellSession(fake);
+        TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
+
+        var result = session.Run("New-HailuoVideo a.png -Prompt 'A boat at dawn' -CameraMovement PushIn, PanLeft, ZoomOut");
+
+        result.ThrowIfFailed();
+        Assert.Equal("A boat at dawn [推进,左摇,变焦拉远]", Assert.Single(fake.Submissions).Prompt);
+        Assert.Equal("A boat at dawn [推进,左摇,变焦拉远]", Assert.Single(result.Objects<HailuoTask>()).Prompt);
+    }
+
+    [Fact]
+    public async Task EveryMoveHasItsDocumentedCommand()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = new PowerShellSession(fake);
+        TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
+        var expected = new Dictionary<string, string>
+        {
+            ["TruckLeft"] = "左移", ["TruckRight"] = "右移", ["PanLeft"] = "左摇", ["PanRight"] = "右摇", ["PushIn"] = "推进",
+            ["PullOut"] = "拉远", ["PedestalUp"] = "上升", ["PedestalDown"] = "下降", ["TiltUp"] = "上摇", ["TiltDown"] = "下摇",
+            ["ZoomIn"] = "变焦推近", ["ZoomOut"] = "变焦拉远", ["Shake"] = "晃动", ["TrackingShot"] = "跟随", ["Static"] = "固定",
+        };
+
+        foreach (var (move, command) in expected)
+            session.Run("New-HailuoVideo a.png -Prompt p -CameraMovement $args[0]", move).ThrowIfFailed();
+
+        Assert.Equal(expected.Values.Select(c => $"p [{c}]"), fake.Submissions.Select(s => s.Prompt));
+        Assert.Equal(expected.Keys.OrderBy(k => k), Enum.GetNames<HailuoCameraMovement>().OrderBy(k => k));
+    }
+
+    [Fact]
+    public async Task MoreThanThreeMovesIsATerminatingErrorBeforeAnythingIsSent()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = new PowerShellSession(fake);
+        TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
+
+        var result = session.Run("New-HailuoVideo a.png -Prompt p -CameraMovement PushIn, PanLeft, ZoomIn, Shake");
+
+        Assert.Equal("TooManyCameraMovements", result.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorCategory.InvalidArgument, result.Terminating!.CategoryInfo.Category);
+        Assert.Empty(fake.Requests);
+    }
+
+    [Fact]
+    public async Task ThePromptLimitAppliesToThePromptWithItsMoves()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = new PowerShellSession(fake);
+        TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
+
+        var fits = session.Run("New-HailuoVideo a.png -Prompt ('x' * 1995) -CameraMovement PushIn"); // 1995 + " [推进]" = 2000
+        var over = session.Run("New-HailuoVideo a.png -Prompt ('x' * 1996) -CameraMovement PushIn");
+
+        fits.ThrowIfFailed();
+        Assert.Equal("PromptTooLong", over.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Single(fake.Submissions);
+    }
+
+    [Theory]
+    [InlineData("slow [push in] at dawn", "[push in]", "[推进]", "PushIn")]
+    [InlineData("[Pan Left] over the hills", "[Pan Left]", "[左摇]", "PanLeft")]
+    [InlineData("[tracking shot] of a runner", "[tracking shot]", "[跟随]", "TrackingShot")]
+    public async Task AnEnglishCameraWordInBracketsGetsAWarningNamingTheRealCommand(string prompt, string written, string command, string move)
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = new PowerShellSession(fake);
+        TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
+
+        var result = session.Run("New-HailuoVideo a.png -Prompt $args[0]", prompt);
+
+        result.ThrowIfFailed();
+        var warning = Assert.Single(result.Warnings);
+        Assert.Contains(written, warning);
+        Assert.Contains(command, warning);
+        Assert.Contains("-CameraMovement " + move, warning);
+        Assert.Equal(prompt, fake.Submissions[0].Prompt); // sent as written: the warning does not rewrite it
+    }
+
+    [Fact]
+    public async Task TaskIdsCompleteNewestFirstWithTheirStatusAndEnumsAndSetsComplete()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMilliseconds(50) });
+        using var session = new PowerShellSession(fake);
+        TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
+        TestImages.Write(session.WorkDir, "b.png", TestImages.Png(400, 321));
+        var ids = new List<string>();
+        foreach (var image in new[] { "a.png", "b.png" })
+            ids.Add(session.Run("(New-HailuoVideo $args[0] -Prompt p).TaskId", image).Output.Single().ToString());
+
+        var tasks = Complete(session, "Wait-HailuoTask -TaskId ");
+        var moves = Complete(session, "New-HailuoVideo a.png -Prompt p -CameraMovement Pa");
+        var resolutions = Complete(session, "New-HailuoVideo a.png -Prompt p -Resolution ");
+
+        Assert.Equal(new[] { ids[1], ids[0] }, tasks.Select(c => c.CompletionText));
+        Assert.All(tasks, c => Assert.StartsWith("Queued", c.ToolTip));
+        Assert.Contains("b.png", tasks[0].ToolTip);
+        Assert.Equal(new[] { "PanLeft", "PanRight" }, moves.Select(c => c.CompletionText));
+        Assert.Equal(new[] { "1080P", "768P" }, resolutions.Select(c => c.CompletionText.Trim('\'')).OrderBy(r => r, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void DestinationCompletesFoldersOnly()
+    {
+        using var session = new PowerShellSession();
+        Directory.CreateDirectory(Path.Combine(session.WorkDir, "videos"));
+        Directory.CreateDirectory(Path.Combine(session.WorkDir, "vacation"));
+        File.WriteAllText(Path.Combine(session.WorkDir, "vanilla.txt"), "x");
+
+        var folders = Complete(session, "Save-HailuoVideo -TaskId t -Destination v");
+
+        Assert.Equal(new[] { "vacation", "videos" }, folders.Select(c => Path.GetFileName(c.CompletionText.Trim('\'', '"').TrimEnd('/', '\\'))).OrderBy(n => n));
+    }
+
+    [Fact]
+    public async Task TheListViewShowsWhenTheVideoLinkExpires()
+    {
+        // This engine has no Format-List, so the list view's own items are evaluated in it, in
+        // order, on a real task (the Pester suite renders it with Format-List).
+        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(100) });
+        using var session = new PowerShellSession(fake);
+        TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
+        var task = session.Run("New-HailuoVideo a.png -Prompt 'slow dawn' | Wait-HailuoTask -PollInterval 0.1").ThrowIfFailed().Output.Single();
+        var view = System.Xml.Linq.XDocument.Load(Path.Combine(PowerShellSession.ModuleFolder, "HighwayHailuo.format.ps1xml"))
+            .Descendants("View").Single(v => v.Element("ListControl") != null);
+
+        var lines = new List<string>();
+        foreach (var item in view.Descendants("ListItem"))
+        {
+            string? property = item.Element("PropertyName")?.Value;
+            string label = item.Element("Label")?.Value ?? property!;
+            var value = property != null
+                ? task.Properties[property].Value
+                : session.Run("$args[0] | ForEach-Object ([scriptblock]::Create($args[1]))", task, item.Element("ScriptBlock")!.Value).ThrowIfFailed().Output.SingleOrDefault();
+            lines.Add($"{label} : {value}");
+        }
+
+        Assert.Equal(new[] { "TaskId", "Status", "Progress", "Eta", "Reason", "SourceImage", "Prompt", "Duration", "Resolution", "SubmittedAt", "CompletedAt", "VideoUrl", "VideoUrlExpires", "Seed" },
+            lines.Select(l => l.Split(" : ")[0]));
+        Assert.Contains("Status : Succeeded", lines);
+        Assert.Contains("Progress : 100%", lines);
+        Assert.Contains("Duration : 6 s", lines);
+        Assert.Matches(@"^VideoUrlExpires : \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in 60 min\)$", lines.Single(l => l.StartsWith("VideoUrlExpires", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task WhatIfEndsWithOneSummaryOfTheBatch()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = new PowerShellSession(fake);
+        for (int i = 0; i < 3; i++)
+            TestImages.Write(session.WorkDir, $"i{i}.png", TestImages.Png(400, 320 + i));
+
+        var result = session.Run("""
+            [pscustomobject]@{ Path = 'i0.png'; Prompt = 'a'; Duration = 10; Resolution = '768P' },
+            [pscustomobject]@{ Path = 'i1.png'; Prompt = 'b'; Duration = 6; Resolution = '1080P' },
+            [pscustomobject]@{ Path = 'i2.png'; Prompt = 'c'; Duration = 6; Resolution = '768P' } | New-HailuoVideo -WhatIf
+            """);
+
+        result.ThrowIfFailed();
+        var summary = session.Host.PlainText.Split('\n').Where(l => l.StartsWith("What if: 3 videos", StringComparison.Ordinal)).ToList();
+        Assert.Equal("What if: 3 videos, 22 s of video in total (1 at 1080P, 2 at 768P). Nothing was sent.", Assert.Single(summary).TrimEnd());
+        Assert.Empty(fake.Requests);
+    }
+
+    private static CompletionResult[] Complete(PowerShellSession session, string input)
+    {
+        var result = session.Run("(TabExpansion2 -inputScript $args[0] -cursorColumn $args[0].Length).CompletionMatches", input);
+        result.ThrowIfFailed();
+        return result.Objects<CompletionResult>();
+    }
+}
