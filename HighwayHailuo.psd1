@@ -27,7 +27,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Highway', 'Hailuo', 'Minimax', 'ImageToVideo', 'Video', 'AI', 'GenerativeAI', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
-            ReleaseNotes = 'See CHANGELOG.md.'
+            ReleaseNotes = 'First release: submit, wait and save with journals, camera moves, paced batches, resumable downloads and full help. See CHANGELOG.md.'
         }
     }
 }

@@ -17,6 +17,10 @@ public sealed class ModuleTests
             $m.PowerShellVersion.ToString()
             ($m.ExportedCmdlets.Keys | ForEach-Object { $_ }) -join ','
             $m.ExportedFunctions.Count + $m.ExportedAliases.Count + $m.ExportedVariables.Count
+            $m.Description
+            $m.Tags -join ','
+            $m.ReleaseNotes
+            "$($m.ProjectUri)|$($m.LicenseUri)"
             """.Replace("| Sort-Object", ""), PowerShellSession.ModuleManifest);
 
         result.ThrowIfFailed();
@@ -28,6 +32,14 @@ public sealed class ModuleTests
             new[] { "Connect-Highway", "Disconnect-Highway", "Get-HailuoTask", "New-HailuoVideo", "Save-HailuoVideo", "Wait-HailuoTask" },
             lines[3].Split(',').OrderBy(n => n));
         Assert.Equal("0", lines[4]);
+        Assert.Contains("Minimax Hailuo 2.3", lines[5]);
+        Assert.Contains("PSEdition_Core", lines[6].Split(','));
+        Assert.Contains("PSEdition_Desktop", lines[6].Split(','));
+        Assert.Contains("CHANGELOG.md", lines[7]);
+        Assert.Equal("|", lines[8]); // no project or licence address until the project has a public home
+        // The release notes and the licence ship beside the manifest's source.
+        Assert.Contains("## [" + lines[0] + "]", File.ReadAllText(Path.Combine(PowerShellSession.RepoRoot, "CHANGELOG.md")));
+        Assert.Contains("MIT License", File.ReadAllText(Path.Combine(PowerShellSession.RepoRoot, "LICENSE")));
     }
 
     [Fact]
