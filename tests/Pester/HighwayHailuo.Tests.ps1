@@ -417,4 +417,117 @@ Describe 'The module' {
         (Get-Command New-HailuoVideo).OutputType.Type.FullName | Should -Be 'HighwayHailuo.HailuoTask'
         (Get-Command Save-HailuoVideo).OutputType.Type.FullName | Should -Be 'System.IO.FileInfo'
     }
+
+    It 'has release notes, tags and a changelog, and no invented project address' {
+        $module = Test-ModuleManifest -Path $Manifest
+        $module.ReleaseNotes | Should -Match 'CHANGELOG\.md'
+        $module.Tags | Should -Contain 'PSEdition_Core'
+        $module.ProjectUri | Should -BeNullOrEmpty
+        Join-Path $RepoRoot 'CHANGELOG.md' | Should -Exist
+    }
+}
+
+Describe 'Help' {
+    It '<Name> has full help: synopsis, description, every parameter and three examples' -ForEach @(
+        @{ Name = 'Connect-Highway' }, @{ Name = 'Disconnect-Highway' }, @{ Name = 'New-HailuoVideo' },
+        @{ Name = 'Get-HailuoTask' }, @{ Name = 'Wait-HailuoTask' }, @{ Name = 'Save-HailuoVideo' }
+    ) {
+        $help = Get-Help $Name -Full
+        $markdown = Get-Content -Raw (Join-Path $RepoRoot "docs/en-US/$Name.md")
+
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $markdown | Should -Match ([regex]::Escape($help.Synopsis.Trim()))
+        ($help.description.Text -join ' ').Length | Should -BeGreaterThan 40
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 3
+        $real = (Get-Command $Name).Parameters.Keys | Where-Object { $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters }
+        foreach ($parameter in $real) {
+            $described = $help.parameters.parameter | Where-Object name -eq $parameter
+            ($described.description.Text -join ' ') | Should -Not -BeNullOrEmpty -Because "-$parameter needs a description"
+        }
+        $documented = [regex]::Matches($markdown, '(?m)^### -(\w+)\s*$') | ForEach-Object { $_.Groups[1].Value }
+        Compare-Object @($real) @($documented) | Should -BeNullOrEmpty
+    }
+
+    It 'has the about topic' {
+        Get-Help about_HighwayHailuo | Out-String | Should -Match 'HailuoSubmitOutcomeUnknown'
+    }
+}
+
+Describe 'The PowerShell experience' {
+    BeforeAll {
+        $fake = Start-FakeHighway
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+    }
+    AfterAll {
+        Disconnect-Highway
+        Stop-FakeHighway $fake
+    }
+    BeforeEach {
+        Push-Location $TestDrive
+        $null = New-TestImage 'a.png'
+    }
+    AfterEach {
+        Pop-Location
+        Remove-Item -Path (Join-Path $TestDrive '*') -Recurse -Force
+    }
+
+    It 'sends camera moves as one group of the Chinese commands' {
+        $task = New-HailuoVideo a.png -Prompt 'A boat at dawn' -CameraMovement PushIn, PanLeft
+
+        $task.Prompt | Should -Be 'A boat at dawn [推进,左摇]'
+        (Get-FakeStats $fake).prompts | Should -Contain 'A boat at dawn [推进,左摇]'
+    }
+
+    It 'refuses more than three camera moves before sending anything' {
+        $before = (Get-FakeStats $fake).submitRequests
+        { New-HailuoVideo a.png -Prompt p -CameraMovement PushIn, PanLeft, ZoomIn, Shake -ErrorAction Stop } | Should -Throw -ErrorId 'TooManyCameraMovements,HighwayHailuo.Commands.NewHailuoVideoCommand'
+        (Get-FakeStats $fake).submitRequests | Should -Be $before
+    }
+
+    It 'warns about an English camera move written in the prompt' {
+        $null = New-HailuoVideo a.png -Prompt 'slow [push in]' -WarningVariable warnings -WarningAction SilentlyContinue
+
+        $warnings | Should -HaveCount 1
+        "$warnings" | Should -Match '\[推进\]'
+    }
+
+    It 'completes task ids newest first, camera moves and folders' {
+        $first = New-HailuoVideo a.png -Prompt 'one'
+        $second = New-HailuoVideo a.png -Prompt 'two'
+        $null = New-Item -ItemType Directory -Path videos
+
+        $ids = (TabExpansion2 -inputScript 'Wait-HailuoTask -TaskId ' -cursorColumn 24).CompletionMatches
+        $moves = (TabExpansion2 -inputScript 'New-HailuoVideo a.png -Prompt p -CameraMovement Pa' -cursorColumn 50).CompletionMatches
+        $folders = (TabExpansion2 -inputScript 'Save-HailuoVideo -TaskId t -Destination vi' -cursorColumn 42).CompletionMatches
+
+        $ids[0].CompletionText | Should -Be $second.TaskId
+        $ids[1].CompletionText | Should -Be $first.TaskId
+        $ids[0].ToolTip | Should -Match '^Queued'
+        $moves.CompletionText | Should -Be @('PanLeft', 'PanRight')
+        $folders.CompletionText | Should -Be @('videos')
+    }
+
+    It 'shows the video link expiry in the list view' {
+        $text = New-HailuoVideo a.png -Prompt p | Wait-HailuoTask -PollInterval 0.2 | Format-List | Out-String -Width 200
+
+        $text | Should -Match 'VideoUrlExpires\s*:\s*\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in \d+ min\)'
+    }
+
+    It 'ends a -WhatIf batch with one summary line' {
+        $null = New-TestImage 'b.jpg' 'photo.jpg'
+        # The summary goes to the host, like the What if: lines; a transcript records it.
+        $transcript = Join-Path $TestDrive 'host.txt'
+        Start-Transcript -Path $transcript | Out-Null
+        Get-ChildItem a.png, b.jpg | New-HailuoVideo -Prompt p -WhatIf
+        Stop-Transcript | Out-Null
+        Get-Content $transcript | Where-Object { $_ -like 'What if: 2 videos*' } | Should -Be 'What if: 2 videos, 12 s of video in total (2 at 768P). Nothing was sent.'
+    }
+
+    It 'stops at the first failure with -ErrorAction Stop and writes no progress when asked not to' {
+        Set-Content -LiteralPath bad.png -Value 'not an image'
+        $before = (Get-FakeStats $fake).submitRequests
+
+        { 'bad.png', 'a.png' | New-HailuoVideo -Prompt p -ThrottleLimit 1 -ErrorAction Stop } | Should -Throw -ErrorId 'UnsupportedImageFormat,HighwayHailuo.Commands.NewHailuoVideoCommand'
+        (Get-FakeStats $fake).submitRequests | Should -Be $before
+    }
 }
