@@ -46,8 +46,7 @@ namespace HighwayHailuo.Images
                 string key = new string(match.Groups[1].Value.Where(char.IsLetter).ToArray());
                 if (key.Equals("Tracking", StringComparison.OrdinalIgnoreCase) || key.Equals("Track", StringComparison.OrdinalIgnoreCase))
                     key = nameof(HailuoCameraMovement.TrackingShot);
-                if (Enum.TryParse(key, ignoreCase: true, out HailuoCameraMovement move) && Enum.IsDefined(typeof(HailuoCameraMovement), move)
-                    && !int.TryParse(key, out _))
+                if (Enum.TryParse(key, ignoreCase: true, out HailuoCameraMovement move)) // key holds letters only, so never a number
                     yield return (match.Value, move);
             }
         }
