@@ -158,6 +158,30 @@ public sealed class ExperienceTests
     }
 
     [Fact]
+    public async Task StatusIsColouredOnlyWhereTheHostRendersVirtualTerminalSequences()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(100) });
+        using var session = new PowerShellSession(fake);
+        TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
+        var task = session.Run("New-HailuoVideo a.png -Prompt p | Wait-HailuoTask -PollInterval 0.1").ThrowIfFailed().Output.Single();
+        const string green = "\u001b[32m";
+
+        session.Host.Clear();
+        session.Run("$args[0] | Out-Host", task).ThrowIfFailed();
+        string plain = session.Host.Text;
+        session.Host.VirtualTerminal = true;
+        session.Host.Clear();
+        session.Run("$args[0] | Out-Host", task).ThrowIfFailed();
+        string coloured = session.Host.Text;
+
+        Assert.DoesNotContain(green, plain);
+        Assert.Contains(green + "Succeeded", coloured);
+        Assert.Equal(session.Host.PlainText, RecordingHostPlain(plain)); // the same table, only coloured
+    }
+
+    private static string RecordingHostPlain(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\x1b\[[0-9;]*[A-Za-z]", "");
+
+    [Fact]
     public async Task WhatIfEndsWithOneSummaryOfTheBatch()
     {
         await using var fake = await FakeHighwayServer.StartAsync();

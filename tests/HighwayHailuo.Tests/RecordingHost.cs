@@ -27,6 +27,9 @@ public sealed class RecordingHost : PSHost
 
     public void Clear() => _ui.Clear();
 
+    /// <summary>Whether the host says it renders VT escape sequences (off by default, like a redirected host).</summary>
+    public bool VirtualTerminal { get => _ui.VirtualTerminal; set => _ui.VirtualTerminal = value; }
+
     public override void EnterNestedPrompt() => throw new NotSupportedException();
     public override void ExitNestedPrompt() => throw new NotSupportedException();
     public override void NotifyBeginApplication() { }
@@ -41,6 +44,8 @@ public sealed class RecordingHost : PSHost
         public string Text { get { lock (_text) return _text.ToString(); } }
         public void Clear() { lock (_text) _text.Clear(); }
         public override PSHostRawUserInterface RawUI => _raw;
+        public bool VirtualTerminal { get; set; }
+        public override bool SupportsVirtualTerminal => VirtualTerminal;
 
         private void Append(string value) { lock (_text) _text.Append(value); }
 
