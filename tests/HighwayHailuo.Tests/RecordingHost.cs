@@ -23,7 +23,9 @@ public sealed class RecordingHost : PSHost
     public string Text => _ui.Text;
 
     /// <summary>The same without ANSI escape sequences (PowerShell 7 styles table headers).</summary>
-    public string PlainText => System.Text.RegularExpressions.Regex.Replace(Text, @"\x1b\[[0-9;]*[A-Za-z]", "");
+    public string PlainText => StripEscapes(Text);
+
+    public static string StripEscapes(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\x1b\[[0-9;]*[A-Za-z]", "");
 
     public void Clear() => _ui.Clear();
 

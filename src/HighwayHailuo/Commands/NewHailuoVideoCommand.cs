@@ -286,18 +286,18 @@ namespace HighwayHailuo.Commands
                 if (claim != null)
                     RecordFailure(claim, request.LastBodySent, "stopped (Ctrl+C) " + (request.LastBodySent ? "after the request was sent, before the answer" : "before the request was sent"));
             }
+            catch (InputValidationException journalFailure) when (journalFailure.ErrorId == ErrorIds.JournalWriteFailed)
+            {
+                if (claim != null)
+                    _journal!.Release(claim); // an identical item waiting on it must not wait forever
+                throw new FatalErrorException(HighwayErrors.From(journalFailure, Journal)); // stop before spending more
+            }
             catch (Exception ex)
             {
-                if (claim != null && !(ex is InputValidationException { ErrorId: ErrorIds.JournalWriteFailed }))
+                if (claim != null)
                 {
                     bool mayExist = ex is HighwayApiException api ? api.ErrorId == ErrorIds.HailuoSubmitOutcomeUnknown : request.LastBodySent;
                     RecordFailure(claim, mayExist, ex.Message);
-                }
-                if (ex is InputValidationException { ErrorId: ErrorIds.JournalWriteFailed } journalFailure)
-                {
-                    if (claim != null)
-                        _journal!.Release(claim); // an identical item waiting on it must not wait forever
-                    throw new FatalErrorException(HighwayErrors.From(journalFailure, Journal)); // stop before spending more
                 }
                 PostItemError(ex, target);
             }
