@@ -46,6 +46,9 @@ public sealed class FakeHighwayServer : IAsyncDisposable
 
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
     public IReadOnlyList<SubmitRecord> Submissions => _submissions.ToArray();
+
+    /// <summary>Whether every task created so far has ended (succeeded or failed), by the server's own clock.</summary>
+    public bool AllTasksEnded => _tasks.Values.All(t => DateTimeOffset.UtcNow >= t.EndsAt);
     public int SubmitRequestCount => _requests.Count(r => r.Host == "api" && r.Method == "POST");
     public int ResultRequestCount => _requests.Count(r => r.Host == "api" && r.Method == "GET");
     public int VideoRequestCount => _requests.Count(r => r.Host == "video");
@@ -203,7 +206,8 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             return (await ErrorAsync(ctx, 400, bad.Reason, bad.Message), bodyBytes);
         }
 
-        string id = "task-" + Interlocked.Increment(ref _taskCounter).ToString("D4", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..12];
+        // UUID-shaped like the real service's ids (36 characters), with the submission count in front so ids sort in order.
+        string id = Interlocked.Increment(ref _taskCounter).ToString("x8", CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("D")[8..];
         record.TaskId = id;
         var life = Options.TaskLife?.Invoke(record) ?? (Options.QueuedFor, Options.ProcessingFor);
         _tasks[id] = new FakeTask(id, record, DateTimeOffset.UtcNow, life.Item1, life.Item2, Options.FailWhen?.Invoke(record));

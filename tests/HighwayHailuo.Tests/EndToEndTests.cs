@@ -16,10 +16,9 @@ public sealed class EndToEndTests
         TestImages.Write(photos, "harbour.jpg", TestImages.Jpeg(1920, 1080));
         TestImages.Write(photos, "notes.txt", new byte[] { 1, 2, 3 });
 
-        // The provider's own child items carry PSPath, exactly like Get-ChildItem output.
+        // As in the README: Get-ChildItem's items bind by their PSPath.
         var result = session.Run("""
-            $ExecutionContext.InvokeProvider.ChildItem.Get('./photos', $false) |
-                Where-Object Name -like '*.jpg' |
+            Get-ChildItem ./photos/*.jpg |
                 New-HailuoVideo -Prompt 'The camera slowly pushes in [推进]' -Duration 6 -Resolution 1080P |
                 Wait-HailuoTask -PollInterval 0.2 |
                 Save-HailuoVideo -Destination ./videos

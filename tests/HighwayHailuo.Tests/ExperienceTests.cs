@@ -1,6 +1,7 @@
 // What a PowerShell user sees and types: camera moves in English, tab completion, the list view,
 // and the -WhatIf summary.
 using System.Management.Automation;
+using System.Text.RegularExpressions;
 using FakeHighway;
 using Xunit;
 
@@ -129,32 +130,21 @@ public sealed class ExperienceTests
     [Fact]
     public async Task TheListViewShowsWhenTheVideoLinkExpires()
     {
-        // This engine has no Format-List, so the list view's own items are evaluated in it, in
-        // order, on a real task (the Pester suite renders it with Format-List).
         await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(100) });
         using var session = new PowerShellSession(fake);
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
-        var task = session.Run("New-HailuoVideo a.png -Prompt 'slow dawn' | Wait-HailuoTask -PollInterval 0.1").ThrowIfFailed().Output.Single();
-        var view = System.Xml.Linq.XDocument.Load(Path.Combine(PowerShellSession.ModuleFolder, "HighwayHailuo.format.ps1xml"))
-            .Descendants("View").Single(v => v.Element("ListControl") != null);
 
-        var lines = new List<string>();
-        foreach (var item in view.Descendants("ListItem"))
-        {
-            string? property = item.Element("PropertyName")?.Value;
-            string label = item.Element("Label")?.Value ?? property!;
-            var value = property != null
-                ? task.Properties[property].Value
-                : session.Run("$args[0] | ForEach-Object ([scriptblock]::Create($args[1]))", task, item.Element("ScriptBlock")!.Value).ThrowIfFailed().Output.SingleOrDefault();
-            lines.Add($"{label} : {value}");
-        }
+        var text = session.Run("New-HailuoVideo a.png -Prompt 'slow dawn' | Wait-HailuoTask -PollInterval 0.1 | Format-List | Out-String -Width 200")
+            .ThrowIfFailed().Output.Single().ToString();
 
+        var lines = text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
         Assert.Equal(new[] { "TaskId", "Status", "Progress", "Eta", "Reason", "SourceImage", "Prompt", "Duration", "Resolution", "SubmittedAt", "CompletedAt", "VideoUrl", "VideoUrlExpires", "Seed" },
-            lines.Select(l => l.Split(" : ")[0]));
-        Assert.Contains("Status : Succeeded", lines);
-        Assert.Contains("Progress : 100%", lines);
-        Assert.Contains("Duration : 6 s", lines);
-        Assert.Matches(@"^VideoUrlExpires : \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in 60 min\)$", lines.Single(l => l.StartsWith("VideoUrlExpires", StringComparison.Ordinal)));
+            lines.Select(l => l.Split(':')[0].Trim()));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^Status\s+: Succeeded$"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^Progress\s+: 100%$"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^Duration\s+: 6 s$"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^Prompt\s+: slow dawn$"));
+        Assert.Matches(@"^VideoUrlExpires\s+: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in 60 min\)$", lines.Single(l => l.StartsWith("VideoUrlExpires", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -186,16 +176,23 @@ public sealed class ExperienceTests
         using var session = new PowerShellSession(fake);
         for (int i = 0; i < 3; i++)
             TestImages.Write(session.WorkDir, $"i{i}.png", TestImages.Png(400, 320 + i));
-
-        var result = session.Run("""
-            [pscustomobject]@{ Path = 'i0.png'; Prompt = 'a'; Duration = 10; Resolution = '768P' },
-            [pscustomobject]@{ Path = 'i1.png'; Prompt = 'b'; Duration = 6; Resolution = '1080P' },
-            [pscustomobject]@{ Path = 'i2.png'; Prompt = 'c'; Duration = 6; Resolution = '768P' } | New-HailuoVideo -WhatIf
+        File.WriteAllText(Path.Combine(session.WorkDir, "jobs.csv"), """
+            Path,Prompt,Duration,Resolution
+            i0.png,a,10,768P
+            i1.png,b,6,1080P
+            i2.png,c,6,768P
             """);
 
+        var result = session.Run("Import-Csv ./jobs.csv | New-HailuoVideo -WhatIf");
+
         result.ThrowIfFailed();
-        var summary = session.Host.PlainText.Split('\n').Where(l => l.StartsWith("What if: 3 videos", StringComparison.Ordinal)).ToList();
-        Assert.Equal("What if: 3 videos, 22 s of video in total (1 at 1080P, 2 at 768P). Nothing was sent.", Assert.Single(summary).TrimEnd());
+        const string expected = "What if: 3 videos, 22 s of video in total (1 at 1080P, 2 at 768P). Nothing was sent.";
+        // Shown on the host after the "What if:" lines, and written as Write-Host writes: an
+        // information record tagged PSHOST, which is what Start-Transcript records.
+        var shown = session.Host.PlainText.Split('\n').Select(l => l.TrimEnd()).Where(l => l.StartsWith("What if:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, shown.Count);
+        Assert.Equal(expected, shown[^1]);
+        Assert.Equal(expected, Assert.Single(result.InformationRecords, r => r.Tags.Contains("PSHOST")).MessageData.ToString());
         Assert.Empty(fake.Requests);
     }
 

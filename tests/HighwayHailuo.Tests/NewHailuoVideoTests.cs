@@ -75,14 +75,14 @@ public sealed class NewHailuoVideoTests
         File.Copy(TestImages.Fixture("photo.jpg"), Path.Combine(session.WorkDir, "a.jpg"));
         File.Copy(TestImages.Fixture("portrait.png"), Path.Combine(session.WorkDir, "b.png"));
 
-        // Import-Csv yields PSCustomObjects whose values are all strings.
-        var result = session.Run("""
-            @(
-                [pscustomobject]@{ Path = 'a.jpg'; Prompt = 'first';  Duration = '10'; Resolution = '768P' }
-                [pscustomobject]@{ Path = 'b.png'; Prompt = 'second'; Duration = '6';  Resolution = '1080p' }
-                [pscustomobject]@{ Url = 'https://images.example.com/c.jpg?size=large'; Prompt = 'third' }
-            ) | New-HailuoVideo
+        // A real CSV file through Import-Csv: every value a string, blank cells empty strings.
+        File.WriteAllText(Path.Combine(session.WorkDir, "jobs.csv"), """
+            Path,Url,Prompt,Duration,Resolution
+            a.jpg,,first,10,768P
+            b.png,,second,6,1080p
+            ,https://images.example.com/c.jpg?size=large,third,,
             """);
+        var result = session.Run("Import-Csv ./jobs.csv | New-HailuoVideo");
 
         result.ThrowIfFailed();
         var sent = fake.Submissions.OrderBy(s => s.Prompt).ToList();
@@ -129,7 +129,7 @@ public sealed class NewHailuoVideoTests
             New-HailuoVideo -LiteralPath './shot[1].jpg' -Prompt 'a'
             [pscustomobject]@{ PSPath = "Microsoft.PowerShell.Core\FileSystem::$PWD/shot[1].jpg"; Prompt = 'b' } | New-HailuoVideo
             New-HailuoVideo -LP 'shot[1].jpg' -Prompt 'c'
-            $ExecutionContext.InvokeProvider.ChildItem.Get('.', $false) | New-HailuoVideo -Prompt 'd'
+            Get-ChildItem . | New-HailuoVideo -Prompt 'd'
             """);
 
         result.ThrowIfFailed();

@@ -100,6 +100,7 @@ public sealed class PowerShellSession : IDisposable
         result.Debug.AddRange(ps.Streams.Debug.Select(d => d.Message));
         result.Progress.AddRange(ps.Streams.Progress);
         result.Information.AddRange(ps.Streams.Information.Select(i => i.MessageData?.ToString() ?? ""));
+        result.InformationRecords.AddRange(ps.Streams.Information);
         return result;
     }
 
@@ -163,6 +164,7 @@ public sealed class RunResult
     public List<string> Debug { get; } = new();
     public List<ProgressRecord> Progress { get; } = new();
     public List<string> Information { get; } = new();
+    public List<InformationRecord> InformationRecords { get; } = new();
     public ErrorRecord? Terminating { get; set; }
     public PipelineStoppedException? Stopped { get; set; }
 

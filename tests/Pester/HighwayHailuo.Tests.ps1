@@ -47,6 +47,20 @@ BeforeAll {
         $null = Invoke-RestMethod -Method Post -Uri "$($Fake.BaseUri)_fake/faults/$Endpoint" -ContentType 'application/json' -Body ($Fault | ConvertTo-Json)
     }
 
+    # A PowerShell of its own (a new runspace, as a new session would be) with the module imported,
+    # connected to $Fake, its location in $TestDrive. Dispose it when done.
+    function New-ConnectedRunspace([object] $Fake) {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($Manifest, $Key, $Uri, $Folder)
+            Import-Module $Manifest
+            Connect-Highway -ApiKey $Key -BaseUri $Uri
+            Set-Location -LiteralPath $Folder
+        }).AddArgument($Manifest).AddArgument($Fake.ApiKey).AddArgument($Fake.BaseUri).AddArgument($TestDrive).Invoke()
+        $ps.Commands.Clear()
+        $ps
+    }
+
     function New-TestImage([string] $Name, [string] $Fixture = 'portrait.png') {
         $path = Join-Path $TestDrive $Name
         Copy-Item -LiteralPath (Join-Path $Fixtures $Fixture) -Destination $path
@@ -248,7 +262,8 @@ Describe 'Keys and retries' {
     It 'takes the key from the environment and never shows it' {
         $env:HIGHWAY_API_KEY = 'wrong-key-never-shown'
         $env:HIGHWAY_BASE_URI = $fake.BaseUri
-        $all = & { New-HailuoVideo a.png -Prompt p -Verbose -Debug -ErrorAction SilentlyContinue } *>&1 | Out-String
+        # A refused key stops the whole call (terminating), so the block catches it to keep every stream.
+        $all = & { try { New-HailuoVideo a.png -Prompt p -Verbose -Debug } catch { $_ } } *>&1 | Out-String
         try { New-HailuoVideo a.png -Prompt p -ErrorAction Stop } catch { $caught = $_ }
 
         $caught.FullyQualifiedErrorId | Should -Be 'HailuoAuthenticationFailed,HighwayHailuo.Commands.NewHailuoVideoCommand'
@@ -529,5 +544,121 @@ Describe 'The PowerShell experience' {
 
         { 'bad.png', 'a.png' | New-HailuoVideo -Prompt p -ThrottleLimit 1 -ErrorAction Stop } | Should -Throw -ErrorId 'UnsupportedImageFormat,HighwayHailuo.Commands.NewHailuoVideoCommand'
         (Get-FakeStats $fake).submitRequests | Should -Be $before
+    }
+}
+
+Describe 'What a user sees in a real shell' {
+    BeforeAll {
+        $fake = Start-FakeHighway -TaskSeconds 0.4
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+    }
+    AfterAll {
+        Disconnect-Highway
+        Stop-FakeHighway $fake
+    }
+    BeforeEach {
+        Push-Location $TestDrive
+        $null = New-Item -ItemType Directory -Path photos
+        $null = New-TestImage 'photos/sunset.jpg' 'photo.jpg'
+        $null = New-TestImage 'photos/harbour.png'
+    }
+    AfterEach {
+        Pop-Location
+        Remove-Item -Path (Join-Path $TestDrive '*') -Recurse -Force
+    }
+
+    It 'writes saved videos exactly as Get-ChildItem lists them, and they pipe like files' {
+        $saved = Get-ChildItem ./photos | New-HailuoVideo -Prompt p | Wait-HailuoTask -PollInterval 0.2 |
+            Save-HailuoVideo -Destination ./videos | Sort-Object Name
+        $listed = Get-ChildItem ./videos | Sort-Object Name
+
+        $saved.Name | Should -Be @('harbour.mp4', 'sunset.mp4')
+        foreach ($property in 'PSPath', 'PSParentPath', 'PSChildName', 'PSDrive', 'PSProvider', 'PSIsContainer', 'Mode', 'Length') {
+            "$($saved.$property)" | Should -Be "$($listed.$property)" -Because "$property must match Get-ChildItem's"
+        }
+        $saved[0].PSDrive | Should -Not -BeNullOrEmpty
+        ($saved | Format-Table | Out-String -Width 120) | Should -Be ($listed | Format-Table | Out-String -Width 120)
+        if (-not $IsWindows) {
+            $row = ($saved | Format-Table | Out-String -Width 120) -split "`n" | Where-Object { $_ -match 'harbour\.mp4' }
+            $row | Should -Match '^-rw\S+\s+\S+\s+\S+\s+.+\s\d+ harbour\.mp4\s*$' -Because 'UnixMode, User, Group and Size are filled in'
+        }
+
+        $saved[0] | Copy-Item -Destination ./copy.mp4
+        $saved[1] | Remove-Item
+        Test-Path ./copy.mp4 | Should -BeTrue
+        Test-Path ./videos/sunset.mp4 | Should -BeFalse
+    }
+
+    It 'lists this session''s tasks with no arguments, fresh, in submission order, and filters by status' {
+        # A runspace of its own: this one has seen the tasks of every test before this one.
+        $ps = New-ConnectedRunspace $fake
+        try {
+            $ps.AddScript({ @(Get-HailuoTask).Count }).Invoke() | Should -Be 0
+            $ps.Commands.Clear()
+            $first, $second = $ps.AddScript({
+                Get-ChildItem ./photos/sunset.jpg | New-HailuoVideo -Prompt first
+                New-HailuoVideo ./photos/harbour.png -Prompt second
+            }).Invoke()
+            $first.Status | Should -Be 'Queued'
+            Start-Sleep -Seconds 1.5   # FakeHighway ends each task 0.4 s after it was created
+
+            $ps.Commands.Clear()
+            $listed = $ps.AddScript({ Get-HailuoTask }).Invoke()
+            $ps.Commands.Clear()
+            $failed = $ps.AddScript({ Get-HailuoTask -Status Failed }).Invoke()
+            $ps.Commands.Clear()
+            $ended = $ps.AddScript({ Get-HailuoTask -Status Succeeded, Failed }).Invoke()
+
+            $listed.TaskId | Should -Be @($first.TaskId, $second.TaskId)
+            $listed.Status | Should -Be @('Succeeded', 'Succeeded') -Because 'the state is fresh from the API'
+            @($failed) | Should -HaveCount 0
+            $ended.TaskId | Should -Be @($first.TaskId, $second.TaskId)
+            $ps.Streams.Error | Should -BeNullOrEmpty
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
+    It 'lists the tasks already paid for after Ctrl+C in the middle of New | Wait | Save' {
+        $slow = Start-FakeHighway -TaskSeconds 60
+        $ps = New-ConnectedRunspace $slow
+        try {
+            $null = $ps.AddScript({
+                Get-ChildItem ./photos | New-HailuoVideo -Prompt p | Wait-HailuoTask -PollInterval 0.2 | Save-HailuoVideo -Destination ./videos
+            })
+            $handle = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while ((Get-FakeStats $slow).resultRequests -lt 2 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $ps.Stop()   # what Ctrl+C does
+            $null = try { $ps.EndInvoke($handle) } catch { $_ }
+
+            $ps.Commands.Clear()
+            $listed = $ps.AddScript({ Get-HailuoTask }).Invoke()
+
+            $stats = Get-FakeStats $slow
+            $stats.acceptedSubmissions | Should -Be 2
+            @($listed) | Should -HaveCount 2
+            ($listed.SourceImage | Split-Path -Leaf | Sort-Object) | Should -Be @('harbour.png', 'sunset.jpg')
+            $listed.Status | Should -Be @('Queued', 'Queued')
+        }
+        finally {
+            $ps.Dispose()
+            Stop-FakeHighway $slow
+        }
+    }
+
+    It 'shows whole task ids in a 120-column table and every column at 80' {
+        $task = New-HailuoVideo ./photos/sunset.jpg -Prompt p
+        $task.TaskId.Length | Should -Be 36
+
+        $wide = ($task | Format-Table | Out-String -Width 120) -split "`n" | Where-Object { $_.Trim() }
+        $narrow = ($task | Format-Table | Out-String -Width 80) -split "`n" | Where-Object { $_.Trim() }
+
+        $wide[0] -split '\s+' | Where-Object { $_ } | Should -Be @('SourceImage', 'Status', 'Progress', 'Duration', 'Resolution', 'TaskId')
+        $wide[2] | Should -Match "^sunset\.jpg\s.*\s$([regex]::Escape($task.TaskId))\s*$"
+        $narrow | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+        $narrow[0] -split '\s+' | Where-Object { $_ } | Should -Be @('SourceImage', 'Status', 'Progress', 'Duration', 'Resolution', 'TaskId')
+        $narrow[2] | Should -Match "\s$([regex]::Escape($task.TaskId.Substring(0, 20)))…\s*$"
     }
 }

@@ -2,9 +2,11 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using System.Security;
+using System.Threading;
 
 namespace HighwayHailuo.Api
 {
@@ -14,7 +16,9 @@ namespace HighwayHailuo.Api
         private static readonly ConditionalWeakTable<Runspace, SessionSettings> s_byRunspace = new ConditionalWeakTable<Runspace, SessionSettings>();
         private static readonly SessionSettings s_noRunspace = new SessionSettings();
 
-        private readonly ConcurrentDictionary<string, HailuoTask> _tasks = new ConcurrentDictionary<string, HailuoTask>(StringComparer.Ordinal);
+        // Each task's newest snapshot, with the order in which this session first saw it.
+        private readonly ConcurrentDictionary<string, (long Seen, HailuoTask Task)> _tasks = new ConcurrentDictionary<string, (long, HailuoTask)>(StringComparer.Ordinal);
+        private long _seen;
 
         private readonly ConcurrentDictionary<string, RatePacer> _pacers = new ConcurrentDictionary<string, RatePacer>(StringComparer.OrdinalIgnoreCase);
 
@@ -31,16 +35,21 @@ namespace HighwayHailuo.Api
             }
         }
 
-        /// <summary>Remembers the newest snapshot of a task, so a later bare -TaskId keeps the local facts.</summary>
+        /// <summary>
+        /// Remembers the newest snapshot of a task, so a later bare -TaskId keeps the local facts and
+        /// Get-HailuoTask lists it. Thread-safe: New-HailuoVideo calls it as soon as a task id is known,
+        /// so a paid task is listed even when Ctrl+C stops the pipeline before it is written out.
+        /// </summary>
         public void Remember(HailuoTask task)
         {
-            _tasks.AddOrUpdate(task.TaskId, task, (_, old) => task.LastUpdated >= old.LastUpdated ? task : old);
+            _tasks.AddOrUpdate(task.TaskId, _ => (Interlocked.Increment(ref _seen), task),
+                (_, old) => task.LastUpdated >= old.Task.LastUpdated ? (old.Seen, task) : old);
         }
 
-        /// <summary>The newest snapshot of every task this session has seen (for tab completion).</summary>
-        public IEnumerable<HailuoTask> KnownTasks => _tasks.Values;
+        /// <summary>The newest snapshot of every task this session has seen, in the order it first saw them.</summary>
+        public IReadOnlyList<HailuoTask> KnownTasks => _tasks.Values.OrderBy(t => t.Seen).Select(t => t.Task).ToList();
 
-        public HailuoTask? Recall(string taskId) => _tasks.TryGetValue(taskId, out var task) ? task : null;
+        public HailuoTask? Recall(string taskId) => _tasks.TryGetValue(taskId, out var entry) ? entry.Task : null;
 
         /// <summary>One submission pacer per API host, so a rate limit learned by one call holds for the next.</summary>
         public RatePacer PacerFor(Uri baseUri) => _pacers.GetOrAdd(baseUri.GetLeftPart(UriPartial.Authority), _ => RatePacer.CreateDefault());

@@ -1,6 +1,8 @@
 // Get-HailuoTask: the current state of tasks, asked of task-result (several at a time, output in input order).
+// With no task named, the tasks this session has submitted or seen, like Get-Job.
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using HighwayHailuo.Infrastructure;
@@ -11,10 +13,11 @@ namespace HighwayHailuo.Commands
     /// <summary>
     /// <para type="synopsis">Gets the current state of Hailuo video tasks.</para>
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "HailuoTask", DefaultParameterSetName = TaskIdSet)]
+    [Cmdlet(VerbsCommon.Get, "HailuoTask", DefaultParameterSetName = SessionSet)]
     [OutputType(typeof(HailuoTask))]
     public sealed class GetHailuoTaskCommand : HighwayCmdlet
     {
+        private const string SessionSet = "Session";
         private const string TaskIdSet = "TaskId";
         private const string InputObjectSet = "InputObject";
         private const string JournalSet = "Journal";
@@ -46,6 +49,13 @@ namespace HighwayHailuo.Commands
         [ValidateNotNullOrEmpty]
         public string? Journal { get; set; }
 
+        /// <summary>
+        /// <para type="description">Writes only the tasks whose fresh state is one of these (for example Failed, or Queued and Processing). Errors are written whatever the filter.</para>
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public HailuoTaskStatus[]? Status { get; set; }
+
         private protected override void Begin() => _runner = new ItemRunner(Dispatcher, RequestLimit);
 
         private protected override void Process()
@@ -53,6 +63,15 @@ namespace HighwayHailuo.Commands
             if (ParameterSetName == JournalSet)
             {
                 Fetch(FromJournal(Journal!));
+                return;
+            }
+            if (ParameterSetName == SessionSet)
+            {
+                // No task named: every task this session has submitted or seen, in the order it first saw them.
+                var known = Session.KnownTasks;
+                if (known.Count == 0)
+                    WriteVerbose("This session has not submitted or seen any task yet; name tasks with -TaskId or -Journal.");
+                Fetch(TaskInput.From(null, known.ToArray(), Session));
                 return;
             }
             bool byObject = ParameterSetName == InputObjectSet;
@@ -116,10 +135,11 @@ namespace HighwayHailuo.Commands
             {
                 var state = await client.GetTaskAsync(input.TaskId!, CancelToken).ConfigureAwait(false);
                 var task = HailuoTask.FromServer(input.TaskId!, state, input.Known, DateTimeOffset.UtcNow);
+                Session.Remember(task);
                 Dispatcher.Post(() => Finish(sequence, () =>
                 {
-                    Session.Remember(task);
-                    WriteObject(task);
+                    if (Status == null || Status.Contains(task.Status))
+                        WriteObject(task);
                 }));
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)

@@ -67,6 +67,7 @@ namespace HighwayHailuo.Commands
         /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateSet("6", "10")]
+        [BlankCellAsDefault(6)]
         public int Duration { get; set; } = 6;
 
         /// <summary>
@@ -74,6 +75,7 @@ namespace HighwayHailuo.Commands
         /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateSet("768P", "1080P", IgnoreCase = true)]
+        [BlankCellAsDefault("768P")]
         public string Resolution { get; set; } = "768P";
 
         /// <summary>
@@ -199,9 +201,12 @@ namespace HighwayHailuo.Commands
             if (_whatIfByResolution.Count > 0)
             {
                 int videos = _whatIfByResolution.Values.Sum();
-                Host.UI.WriteLine(string.Format(CultureInfo.InvariantCulture, "What if: {0} video{1}, {2} s of video in total ({3}). Nothing was sent.",
+                string summary = string.Format(CultureInfo.InvariantCulture, "What if: {0} video{1}, {2} s of video in total ({3}). Nothing was sent.",
                     videos, videos == 1 ? "" : "s", _whatIfSeconds,
-                    string.Join(", ", _whatIfByResolution.Select(r => r.Value.ToString(CultureInfo.InvariantCulture) + " at " + r.Key))));
+                    string.Join(", ", _whatIfByResolution.Select(r => r.Value.ToString(CultureInfo.InvariantCulture) + " at " + r.Key)));
+                // As Write-Host does it: shown on the host like the "What if:" lines, and, unlike a bare
+                // Host.UI.WriteLine, recorded by Start-Transcript and capturable with 6>&1.
+                WriteInformation(new HostInformationMessage { Message = summary }, new[] { "PSHOST" });
             }
         }
 
@@ -267,6 +272,7 @@ namespace HighwayHailuo.Commands
                     SubmittedAt = submittedAt,
                     LastUpdated = DateTimeOffset.UtcNow,
                 };
+                Session.Remember(task); // listed by Get-HailuoTask from now on, even if Ctrl+C comes next
                 try
                 {
                     _journal?.Append(claim!.With(JournalState.Submitted, taskId)); // on disk before the task is written out
@@ -274,11 +280,7 @@ namespace HighwayHailuo.Commands
                 finally
                 {
                     // A paid task is written out even when the journal could not record it.
-                    Dispatcher.Post(() =>
-                    {
-                        Session.Remember(task);
-                        WriteObject(task);
-                    });
+                    Dispatcher.Post(() => WriteObject(task));
                 }
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)

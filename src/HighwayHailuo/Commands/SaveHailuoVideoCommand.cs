@@ -1,6 +1,7 @@
 // Save-HailuoVideo: downloads finished videos into a folder, several at a time, never leaving a
 // partial file under the final name.
 using System;
+using System.Collections.ObjectModel;
 using System.IO;
 using System.Management.Automation;
 using System.Threading;
@@ -116,7 +117,7 @@ namespace HighwayHailuo.Commands
                 if (!Force && SkipExisting && File.Exists(path))
                 {
                     WriteVerbose($"The video of task '{task.TaskId}' is already at '{path}'; not downloading it again.");
-                    WriteObject(new FileInfo(path));
+                    WriteSavedFile(path);
                     continue;
                 }
                 if (!Force && File.Exists(path))
@@ -197,12 +198,33 @@ namespace HighwayHailuo.Commands
             }
         }
 
+        /// <summary>
+        /// Writes the saved file as Get-Item -LiteralPath would: a FileInfo that the FileSystem
+        /// provider has decorated (PSPath, PSParentPath, PSChildName, PSDrive, PSProvider), so it
+        /// formats (Mode, Size, ...) and pipes (Remove-Item, Copy-Item, Invoke-Item) like
+        /// Get-ChildItem output. Pipeline thread only: it goes through this runspace's provider.
+        /// </summary>
+        private void WriteSavedFile(string path)
+        {
+            Collection<PSObject>? items = null;
+            try
+            {
+                items = InvokeProvider.Item.Get(new[] { path }, force: true, literalPath: true);
+            }
+            catch (Exception ex) when (ex is SessionStateException || ex is ProviderInvocationException || ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Moved or locked by someone else the moment it was saved: the file was still written.
+                WriteDebug($"The provider could not read '{path}' back ({ex.Message}); writing a plain FileInfo.");
+            }
+            WriteObject(items != null && items.Count == 1 ? items[0] : (object)new FileInfo(path));
+        }
+
         private async Task DownloadAsync(HailuoTask task, string path)
         {
             try
             {
                 await _downloader!.DownloadAsync(task.TaskId, task.VideoUrl!, path, Force, RefreshUrlAsync, CancelToken).ConfigureAwait(false);
-                Dispatcher.Post(() => WriteObject(new FileInfo(path)));
+                Dispatcher.Post(() => WriteSavedFile(path));
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {

@@ -3,7 +3,7 @@
 // "something was bound", so -Path never gets its by-property-name turn; the row would then be
 // coerced whole into one string ("@{Path=a.jpg; Prompt=...}") for -Path by value. Transformations
 // run even in the first, no-coercion state, so this hands -Path the row's own Path/Url/ImageUri
-// value there, and a FileInfo's full path (Windows PowerShell stringifies some to a bare name).
+// value there (a blank cell skipped), and a FileInfo's full path (Windows PowerShell stringifies some to a bare name).
 // Objects with a PSPath (Get-ChildItem output) are left alone: -LiteralPath binds their PSPath.
 using System.Collections;
 using System.Collections.Generic;
@@ -42,11 +42,15 @@ namespace HighwayHailuo.Infrastructure
                     case FileSystemInfo info:
                         return info.FullName;
                 }
+                // The first of Path, Url, ImageUri with a value: Import-Csv gives a blank cell as "",
+                // so a CSV with both a Path and a Url column has one of them blank in every row.
                 foreach (var name in s_pathProperties)
                 {
-                    var property = ps.Properties[name];
-                    if (property != null && property.Value != null)
-                        return property.Value is PSObject inner ? inner.BaseObject : property.Value;
+                    object? value = ps.Properties[name]?.Value;
+                    if (value is PSObject inner)
+                        value = inner.BaseObject;
+                    if (value != null && !(value is string text && string.IsNullOrWhiteSpace(text)))
+                        return value;
                 }
                 return item;
             }
