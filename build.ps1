@@ -2,9 +2,12 @@
 .SYNOPSIS
     Builds the HighwayHailuo module into out/HighwayHailuo/ and optionally runs the tests.
 .DESCRIPTION
-    A thin wrapper over the dotnet CLI: nothing here is needed to build, `dotnet build` alone
-    produces the importable module. With -Test it runs `dotnet test` (the hosted-engine suite) and,
-    when Pester 5 is installed, the Pester suite in tests/Pester against the built module.
+    A thin wrapper over the dotnet CLI: nothing here is needed to build or test. `dotnet build`
+    alone produces the importable module (and a pwsh built from NuGet in out/pwsh/); `dotnet test`
+    alone runs every suite, the Pester one included, in that pwsh.
+    With -Test this script runs the xunit suites through `dotnet test`, and the Pester suite in the
+    pwsh that runs this script: with an installed Pester 5 when there is one, else with the Pester
+    the build staged from NuGet.
 .EXAMPLE
     ./build.ps1
 .EXAMPLE
@@ -36,21 +39,17 @@ if ($LASTEXITCODE) { throw "dotnet build failed ($LASTEXITCODE)." }
 Write-Host "Module staged in $(Join-Path $PSScriptRoot 'out/HighwayHailuo')"
 
 if ($Test) {
-    dotnet test --configuration $Configuration --no-build
+    # Everything but the bridge that runs the Pester suite in out/pwsh: it runs here instead.
+    dotnet test --configuration $Configuration --no-build --filter 'FullyQualifiedName!~HighwayHailuo.PesterTests.PesterSuite'
     if ($LASTEXITCODE) { throw "dotnet test failed ($LASTEXITCODE)." }
 
-    $pester = Get-Module -ListAvailable Pester | Where-Object { $_.Version.Major -ge 5 } | Sort-Object Version -Descending | Select-Object -First 1
-    if ($pester) {
-        Import-Module $pester
-        $config = New-PesterConfiguration
-        $config.Run.Path = Join-Path $PSScriptRoot 'tests/Pester'
-        $config.Run.Exit = $false
-        $config.Run.PassThru = $true
-        $config.Output.Verbosity = 'Detailed'
-        $result = Invoke-Pester -Configuration $config
-        if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed." }
+    $installed = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version.Major -eq 5 } |
+        Sort-Object Version -Descending | Select-Object -First 1
+    $pester = if ($installed) { $installed.Path } else {
+        Get-ChildItem -Path (Join-Path $PSScriptRoot 'out/pwsh/runtimes/*/lib/*/Modules/Pester/Pester.psd1') | Select-Object -First 1 -ExpandProperty FullName
     }
-    else {
-        Write-Warning 'Pester 5 is not installed: the Pester suite (tests/Pester) was skipped. Install-Module Pester -MinimumVersion 5.0 to run it.'
-    }
+    if (-not $pester) { throw 'No Pester 5: the build stages one in out/pwsh; run without -Clean, or Install-Module Pester -MinimumVersion 5.0.' }
+    Write-Host "Pester suite in $($PSVersionTable.PSEdition) $($PSVersionTable.PSVersion) with $pester"
+    $result = & (Join-Path $PSScriptRoot 'tests/Pester/Run.ps1') -PesterPath $pester
+    if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed." }
 }

@@ -8,7 +8,7 @@ namespace HighwayHailuo.PesterTests;
 
 public sealed class PesterSuite : IClassFixture<PesterSuite.Run>
 {
-    private static readonly string s_runner = Path.Combine(PwshProcess.RepoRoot, "tests", "Pester", "Run.ps1");
+    private static readonly string s_runner = Path.Combine(ChildProcess.RepoRoot, "tests", "Pester", "Run.ps1");
     private readonly Run _run;
     private readonly ITestOutputHelper _output;
 
@@ -48,7 +48,7 @@ public sealed class PesterSuite : IClassFixture<PesterSuite.Run>
             var args = new List<string> { "-ResultPath", resultPath };
             if (discoverOnly)
                 args.Add("-DiscoverOnly");
-            var (exitCode, output) = PwshProcess.RunFile(s_runner, discoverOnly ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(20), args.ToArray());
+            var (exitCode, output) = ChildProcess.RunPwshFile(s_runner, discoverOnly ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(20), args.ToArray());
             if (!File.Exists(resultPath))
                 throw new InvalidOperationException($"The Pester runner wrote no results (exit code {exitCode}).\n{output}");
             done?.Invoke(exitCode, output);

@@ -1,21 +1,29 @@
-// Runs a script file in the pwsh built from NuGet (out/pwsh/), bounded in time, and stops it by
-// its own process id when the time is up.
+// Runs a child process (the pwsh built from NuGet into out/pwsh/, or a dotnet program) bounded in
+// time, collecting what it prints, and stops it by its own process id when the time is up.
 using System.Diagnostics;
 
 namespace HighwayHailuo.PesterTests;
 
-internal static class PwshProcess
+internal static class ChildProcess
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
     public static string PwshPath => Path.Combine(RepoRoot, "out", "pwsh", OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
 
-    /// <summary>Runs pwsh -NoProfile -NonInteractive -File script args; returns the exit code and everything it printed.</summary>
-    public static (int ExitCode, string Output) RunFile(string script, TimeSpan timeout, params string[] args)
+    /// <summary>The dotnet host that runs these tests (dotnet test names it), for running a built program.</summary>
+    public static string DotnetPath => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
+    /// <summary>pwsh -NoProfile -NonInteractive -File script args.</summary>
+    public static (int ExitCode, string Output) RunPwshFile(string script, TimeSpan timeout, params string[] args)
     {
         if (!File.Exists(PwshPath))
             throw new InvalidOperationException($"pwsh was not built: expected {PwshPath} (dotnet build builds tests/Pwsh).");
-        var info = new ProcessStartInfo(PwshPath)
+        return Run(PwshPath, new[] { "-NoProfile", "-NonInteractive", "-File", script }.Concat(args), timeout);
+    }
+
+    public static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> args, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(fileName)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -23,9 +31,9 @@ internal static class PwshProcess
             RedirectStandardInput = true,
             WorkingDirectory = RepoRoot,
         };
-        foreach (var arg in new[] { "-NoProfile", "-NonInteractive", "-File", script }.Concat(args))
+        foreach (var arg in args)
             info.ArgumentList.Add(arg);
-        // Never a live key or address: the suite makes its own FakeHighway connections.
+        // Never a live key or address: the children make their own FakeHighway connections.
         info.Environment.Remove("HIGHWAY_API_KEY");
         info.Environment.Remove("HIGHWAY_BASE_URI");
         info.Environment["NO_COLOR"] = "1";
@@ -42,7 +50,7 @@ internal static class PwshProcess
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            throw new TimeoutException($"pwsh did not finish {Path.GetFileName(script)} within {timeout.TotalMinutes:0} min; it was stopped. Output so far:\n{output}");
+            throw new TimeoutException($"{Path.GetFileName(fileName)} {string.Join(' ', args)} did not finish within {timeout.TotalMinutes:0} min; it was stopped. Output so far:\n{output}");
         }
         process.WaitForExit(); // drains the redirected streams
         lock (output)

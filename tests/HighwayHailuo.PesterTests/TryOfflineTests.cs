@@ -1,0 +1,31 @@
+// The README's "try it offline" command, run as a newcomer runs it: it must show the whole tour
+// and leave nothing behind.
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace HighwayHailuo.PesterTests;
+
+public sealed class TryOfflineTests
+{
+    [Fact]
+    public void TheTourSubmitsWaitsSavesAndStopsTheServer()
+    {
+        // The trial program sits beside this one: same configuration, its own project folder.
+        string here = Path.GetRelativePath(Path.Combine(ChildProcess.RepoRoot, "tests", "HighwayHailuo.PesterTests"), AppContext.BaseDirectory);
+        string program = Path.Combine(ChildProcess.RepoRoot, "tests", "TryOffline", here, "TryOffline.dll");
+        var tempBefore = Directory.GetDirectories(Path.GetTempPath(), "hailuo-try-*");
+
+        var (exitCode, output) = ChildProcess.Run(ChildProcess.DotnetPath, new[] { program }, TimeSpan.FromMinutes(5));
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}\n{output}");
+        string plain = Regex.Replace(output, @"\x1b\[[0-9;]*[A-Za-z]", "");
+        Assert.Contains("> $tasks = Get-ChildItem ./photos | New-HailuoVideo", plain);
+        Assert.Contains("Cannot submit", plain);                 // notes.jpg is refused before sending
+        Assert.Matches(@"(?m)^\S.*\s+6 s 768P\s+\S+", plain);   // the task table
+        Assert.Matches(@"(?m)\s524288 harbour\.mp4\s*$", plain);   // Save-HailuoVideo's files, as Get-ChildItem shows them
+        Assert.Contains("Prompt      : The camera slowly pushes in [推进]", plain);
+        Assert.Contains("What if: 2 videos, 20 s of video in total (2 at 768P). Nothing was sent.", plain);
+        Assert.Contains("FakeHighway created 3 tasks and served 3 video downloads.", plain);
+        Assert.Equal(tempBefore.OrderBy(d => d), Directory.GetDirectories(Path.GetTempPath(), "hailuo-try-*").OrderBy(d => d));
+    }
+}
