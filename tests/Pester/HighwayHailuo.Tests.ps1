@@ -122,6 +122,21 @@ Describe 'The main pipeline' {
         (Get-FakeStats $fake).durations | Sort-Object | Should -Be @(6, 10)
     }
 
+    It 'takes blank CSV cells as the defaults, and a Url column beside a Path column' {
+        $null = New-TestImage 'a.jpg' 'photo.jpg'
+        Set-Content -LiteralPath ./jobs.csv -Value @(
+            'Path,Url,Prompt,Duration,Resolution'
+            'a.jpg,,first,,1080P'
+            ',https://images.example.com/c.jpg,second,10,'
+        )
+
+        $tasks = Import-Csv ./jobs.csv | New-HailuoVideo
+
+        $tasks | Should -HaveCount 2
+        ($tasks | Sort-Object Prompt | ForEach-Object { "$($_.Duration) $($_.Resolution)" }) | Should -Be @('6 1080P', '10 768P')
+        ($tasks | Sort-Object Prompt)[1].SourceImage | Should -Be 'https://images.example.com/c.jpg'
+    }
+
     It 'refreshes a task and keeps what the client knew' {
         $null = New-TestImage 'a.png'
         $task = New-HailuoVideo a.png -Prompt 'kept' -Resolution 1080P
