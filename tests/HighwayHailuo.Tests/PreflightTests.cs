@@ -83,10 +83,14 @@ public sealed class PreflightTests
         // A good image with a bad duration/resolution pair from its row.
         TestImages.Write(session.WorkDir, "ok.png", TestImages.Png(400, 400));
 
+        // CSV rows, as Import-Csv or ConvertFrom-Csv give them (every value a string).
         var result = session.Run("""
-            [pscustomobject]@{ Path = 'small-wide.png'; Prompt = 'p'; Duration = 10; Resolution = '1080P' },
-            [pscustomobject]@{ Path = 'ok.png';         Prompt = 'p'; Duration = 10; Resolution = '1080P' },
-            [pscustomobject]@{ Path = 'ok.png';         Prompt = 'p'; Duration = 10; Resolution = '768P' } | New-HailuoVideo
+            @'
+            Path,Prompt,Duration,Resolution
+            small-wide.png,p,10,1080P
+            ok.png,p,10,1080P
+            ok.png,p,10,768P
+            '@ | ConvertFrom-Csv | New-HailuoVideo
             """);
 
         Assert.Null(result.Terminating);

@@ -66,7 +66,7 @@ public sealed class WaitAndGetTests
         WriteImages(session, "a.png", "b.png");
 
         var result = session.Run("""
-            [pscustomobject]@{ Path = 'a.png'; Prompt = 'bad' }, [pscustomobject]@{ Path = 'b.png'; Prompt = 'good' } |
+            'Path,Prompt', 'a.png,bad', 'b.png,good' | ConvertFrom-Csv |
                 New-HailuoVideo | Wait-HailuoTask -PollInterval 0.2 | ForEach-Object { "passed:" + $_.Prompt }
             """);
 
