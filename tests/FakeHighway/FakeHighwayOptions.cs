@@ -16,6 +16,12 @@ public sealed class FakeHighwayOptions
     public Func<SubmitRecord, string?>? FailWhen { get; set; }
 
     public TimeSpan SubmitLatency { get; set; }
+
+    /// <summary>
+    /// A pause after a submission has created its task and before the answer is sent: the window in
+    /// which a client that dies has paid for a task it never heard of.
+    /// </summary>
+    public TimeSpan AnswerLatency { get; set; }
     public TimeSpan ResultLatency { get; set; }
     public TimeSpan VideoLatency { get; set; }
 

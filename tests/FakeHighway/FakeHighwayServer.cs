@@ -212,6 +212,8 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         var life = Options.TaskLife?.Invoke(record) ?? (Options.QueuedFor, Options.ProcessingFor);
         _tasks[id] = new FakeTask(id, record, DateTimeOffset.UtcNow, life.Item1, life.Item2, Options.FailWhen?.Invoke(record));
         _submissions.Enqueue(record);
+        if (Options.AnswerLatency > TimeSpan.Zero)
+            await System.Threading.Tasks.Task.Delay(Options.AnswerLatency, ctx.RequestAborted);
 
         if (fault != null)
             return (await ApplyFaultAsync(ctx, fault), bodyBytes);

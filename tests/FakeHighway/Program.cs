@@ -1,6 +1,6 @@
 // Runs FakeHighway standalone so a user (or the Pester suite) can try the module offline:
 //   dotnet run --project tests/FakeHighway -- [--port 5080] [--video-port 5081] [--key KEY] [--task-seconds 8]
-//   [--submit-rate 60/60]
+//   [--submit-rate 60/60] [--answer-latency 1.5]
 // It prints the base URI and key, then serves until Ctrl+C or until stdin closes when --until-stdin-closes is given.
 using System.Globalization;
 using FakeHighway;
@@ -35,9 +35,12 @@ for (int i = 0; i < args.Length; i++)
             options.SubmitRateLimit = int.Parse(rate[0], CultureInfo.InvariantCulture);
             options.SubmitRateWindow = TimeSpan.FromSeconds(double.Parse(rate.Length > 1 ? rate[1] : "60", CultureInfo.InvariantCulture));
             break;
+        case "--answer-latency": // seconds between creating a task and answering
+            options.AnswerLatency = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture));
+            break;
         case "--until-stdin-closes": untilStdinCloses = true; break;
         default:
-            Console.Error.WriteLine($"Unknown option {args[i]}. Options: --port N --video-port N --key KEY --task-seconds S --fail-when-prompt-contains TEXT --submit-rate N/SECONDS --until-stdin-closes");
+            Console.Error.WriteLine($"Unknown option {args[i]}. Options: --port N --video-port N --key KEY --task-seconds S --fail-when-prompt-contains TEXT --submit-rate N/SECONDS --answer-latency S --until-stdin-closes");
             return 2;
     }
 }

@@ -1,27 +1,51 @@
 // Runs a child process (the pwsh built from NuGet into out/pwsh/, or a dotnet program) bounded in
-// time, collecting what it prints, and stops it by its own process id when the time is up.
+// time, collecting what it prints, and stops it by its own process id when the time is up or when
+// a test kills it on purpose.
 using System.Diagnostics;
 
 namespace HighwayHailuo.PesterTests;
 
-internal static class ChildProcess
+internal sealed class ChildProcess : IDisposable
 {
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+
+    private ChildProcess(Process process) => _process = process;
+
     public static string RepoRoot { get; } = FindRepoRoot();
 
     public static string PwshPath => Path.Combine(RepoRoot, "out", "pwsh", OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
 
+    public static string ModuleManifest => Path.Combine(RepoRoot, "out", "HighwayHailuo", "HighwayHailuo.psd1");
+
     /// <summary>The dotnet host that runs these tests (dotnet test names it), for running a built program.</summary>
     public static string DotnetPath => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
-    /// <summary>pwsh -NoProfile -NonInteractive -File script args.</summary>
+    public int Id => _process.Id;
+
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    /// <summary>pwsh -NoProfile -NonInteractive -File script args, to its end.</summary>
     public static (int ExitCode, string Output) RunPwshFile(string script, TimeSpan timeout, params string[] args)
     {
-        if (!File.Exists(PwshPath))
-            throw new InvalidOperationException($"pwsh was not built: expected {PwshPath} (dotnet build builds tests/Pwsh).");
-        return Run(PwshPath, new[] { "-NoProfile", "-NonInteractive", "-File", script }.Concat(args), timeout);
+        using var child = StartPwshFile(script, RepoRoot, null, args);
+        return (child.WaitForExit(timeout), child.Output);
     }
 
     public static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> args, TimeSpan timeout)
+    {
+        using var child = Start(fileName, args, RepoRoot, null);
+        return (child.WaitForExit(timeout), child.Output);
+    }
+
+    public static ChildProcess StartPwshFile(string script, string workingDirectory, IDictionary<string, string>? environment, params string[] args)
+    {
+        if (!File.Exists(PwshPath))
+            throw new InvalidOperationException($"pwsh was not built: expected {PwshPath} (dotnet build builds tests/Pwsh).");
+        return Start(PwshPath, new[] { "-NoProfile", "-NonInteractive", "-File", script }.Concat(args), workingDirectory, environment);
+    }
+
+    public static ChildProcess Start(string fileName, IEnumerable<string> args, string workingDirectory, IDictionary<string, string>? environment)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -29,32 +53,65 @@ internal static class ChildProcess
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
-            WorkingDirectory = RepoRoot,
+            WorkingDirectory = workingDirectory,
         };
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
-        // Never a live key or address: the children make their own FakeHighway connections.
+        // Never a live key or address: the children get FakeHighway's, or make their own.
         info.Environment.Remove("HIGHWAY_API_KEY");
         info.Environment.Remove("HIGHWAY_BASE_URI");
         info.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
 
-        var output = new System.Text.StringBuilder();
-        using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
-        process.Start();
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(timeout))
+        var child = new ChildProcess(new Process { StartInfo = info });
+        child._process.OutputDataReceived += (_, e) => child.Append(e.Data);
+        child._process.ErrorDataReceived += (_, e) => child.Append(e.Data);
+        child._process.Start();
+        child._process.StandardInput.Close();
+        child._process.BeginOutputReadLine();
+        child._process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Waits for the end and returns the exit code; past the timeout the process is killed and the test fails.</summary>
+    public int WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            throw new TimeoutException($"{Path.GetFileName(fileName)} {string.Join(' ', args)} did not finish within {timeout.TotalMinutes:0} min; it was stopped. Output so far:\n{output}");
+            Kill();
+            throw new TimeoutException($"{Path.GetFileName(_process.StartInfo.FileName)} {string.Join(' ', _process.StartInfo.ArgumentList)} did not finish within {timeout.TotalMinutes:0.#} min; it was stopped. Output so far:\n{Output}");
         }
-        process.WaitForExit(); // drains the redirected streams
-        lock (output)
-            return (process.ExitCode, output.ToString());
+        _process.WaitForExit(); // drains the redirected streams
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL on Linux and macOS (TerminateProcess on Windows): no chance to clean up.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+        _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            Kill();
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line != null)
+            lock (_output)
+                _output.AppendLine(line);
     }
 
     private static string FindRepoRoot()

@@ -28,6 +28,10 @@ namespace HighwayHailuo.Commands
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
 
+        // How long an image claimed by another live process is waited for, and how often it is looked at again.
+        private static readonly TimeSpan ClaimPatience = TimeSpan.FromMinutes(30);
+        private static readonly TimeSpan ClaimRetryInterval = TimeSpan.FromMilliseconds(250);
+
         private ItemRunner? _runner;
         private TaskJournal? _journal;
         private readonly HashSet<string> _warnedPrompts = new HashSet<string>(StringComparer.Ordinal);
@@ -321,22 +325,41 @@ namespace HighwayHailuo.Commands
                 throw new InputValidationException(ErrorIds.ImageUnreadable, ErrorCategory.ReadError,
                     $"The image '{request.SourceImage}' could not be read: {ex.Message}", ex);
             }
+            DateTime? busySince = null;
             while (true)
             {
-                var recorded = journal.Claim(identity, Force, out var inProgress);
-                if (inProgress != null)
+                var found = journal.Claim(identity, Force, out var recorded, out var inProgress);
+                if (found == ClaimKind.InProgressHere)
                 {
                     // The same image and parameters earlier in this run: wait for its outcome, then look again.
                     var cancelled = new System.Threading.Tasks.TaskCompletionSource<bool>();
                     using (CancelToken.Register(() => cancelled.TrySetResult(true)))
-                        await System.Threading.Tasks.Task.WhenAny(inProgress, cancelled.Task).ConfigureAwait(false);
+                        await System.Threading.Tasks.Task.WhenAny(inProgress!, cancelled.Task).ConfigureAwait(false);
                     CancelToken.ThrowIfCancellationRequested();
                     continue;
                 }
-                if (recorded == null)
+                if (found == ClaimKind.BusyElsewhere)
+                {
+                    // Another live process is sending this very submission: never send it too, and do not
+                    // call it unknown; wait for the outcome it records, then look again.
+                    if (busySince == null)
+                    {
+                        busySince = DateTime.UtcNow;
+                        Log.Verbose($"'{request.SourceImage}' is being submitted by another process that uses the journal '{journal.Path}'; waiting up to {ClaimPatience.TotalMinutes:0} min for its outcome.");
+                    }
+                    else if (DateTime.UtcNow - busySince > ClaimPatience)
+                    {
+                        throw new InputValidationException(ErrorIds.JournalClaimBusy, ErrorCategory.ResourceBusy, string.Format(CultureInfo.InvariantCulture,
+                            "'{0}' has been in the middle of a submission by another process that uses the journal '{1}' for over {2:0} minutes. It was not sent, so that it cannot be billed twice; run the command again once that process has finished.",
+                            request.SourceImage, journal.Path, ClaimPatience.TotalMinutes));
+                    }
+                    await System.Threading.Tasks.Task.Delay(ClaimRetryInterval, CancelToken).ConfigureAwait(false);
+                    continue;
+                }
+                if (found == ClaimKind.Claimed)
                     return identity;
 
-                if (recorded.State == JournalState.Submitted)
+                if (recorded!.State == JournalState.Submitted)
                 {
                     var task = recorded.ToTask();
                     Dispatcher.Post(() =>

@@ -24,6 +24,8 @@ namespace HighwayHailuo.Commands
         private const string InputObjectSet = "InputObject";
         // A link this close to expiry is renewed first rather than failing halfway through a download.
         private static readonly TimeSpan s_expiryMargin = TimeSpan.FromSeconds(30);
+        // How long a file another process is saving right now is waited for.
+        private static readonly TimeSpan s_savePatience = TimeSpan.FromMinutes(30);
 
         private ItemRunner? _runner;
         private VideoDownloader? _downloader;
@@ -219,10 +221,56 @@ namespace HighwayHailuo.Commands
             WriteObject(items != null && items.Count == 1 ? items[0] : (object)new FileInfo(path));
         }
 
+        // One lock file per user and machine for all saves; a lock per destination file in it.
+        private static string SaveLockFile => Path.Combine(Path.GetTempPath(), "highwayhailuo-save-" + Environment.UserName + ".lock");
+
         private async Task DownloadAsync(HailuoTask task, string path)
         {
+            // Another process (or runspace) may be saving the same file right now: one lock per file,
+            // which the operating system drops if its holder dies, makes the second wait and then find
+            // the finished file, instead of downloading it again or calling it a VideoFileExists
+            // conflict. The lock file lives in the temp folder, so the videos folder holds only videos.
+            var locks = RegionLockFile.For(SaveLockFile);
+            // Case-folded: on a file system that ignores case, A.mp4 and a.mp4 are one file (elsewhere
+            // two such files only share a lock, which costs a wait, nothing more).
+            long region = RegionLockFile.RegionOf(path.ToUpperInvariant());
+            bool locked = false;
             try
             {
+                bool mayGoOn;
+                try
+                {
+                    mayGoOn = locked = await locks.AcquireAsync(region, s_savePatience,
+                        () => Log.Verbose($"Another process is saving '{path}' right now; waiting up to {s_savePatience.TotalMinutes:0} min for it."), CancelToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    // No lock to be had (another user's lock file, a read-only temp folder): save as
+                    // before. The download is still written beside the file and renamed in one step.
+                    Log.Debug($"Saving '{path}' without the cross-process lock ({ex.Message}).");
+                    mayGoOn = true;
+                }
+                if (!mayGoOn)
+                {
+                    Dispatcher.Post(() => WriteError(HighwayErrors.Create(ErrorIds.VideoSaveBusy, ErrorCategory.ResourceBusy,
+                        $"Another process has been saving '{path}' for over {s_savePatience.TotalMinutes:0} minutes; the video of task '{task.TaskId}' was not saved. Run the command again once it has finished.", task)));
+                    return;
+                }
+                if (!Force && File.Exists(path))
+                {
+                    // Saved by that other process while this one waited.
+                    if (SkipExisting)
+                    {
+                        Log.Verbose($"The video of task '{task.TaskId}' was saved at '{path}' by another process; not downloading it again.");
+                        Dispatcher.Post(() => WriteSavedFile(path));
+                    }
+                    else
+                    {
+                        Dispatcher.Post(() => WriteError(HighwayErrors.Create(ErrorIds.VideoFileExists, ErrorCategory.ResourceExists,
+                            $"The file '{path}' already exists; the video of task '{task.TaskId}' was not saved. Use -Force to overwrite it, or -SkipExisting to keep it.", task)));
+                    }
+                    return;
+                }
                 await _downloader!.DownloadAsync(task.TaskId, task.VideoUrl!, path, Force, RefreshUrlAsync, CancelToken).ConfigureAwait(false);
                 Dispatcher.Post(() => WriteSavedFile(path));
             }
@@ -232,6 +280,11 @@ namespace HighwayHailuo.Commands
             catch (Exception ex)
             {
                 PostItemError(ex, task);
+            }
+            finally
+            {
+                if (locked)
+                    locks.Release(region);
             }
 
             // An expired or refused link: ask task-result once for a fresh one.

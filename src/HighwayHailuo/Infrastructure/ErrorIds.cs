@@ -38,10 +38,12 @@ namespace HighwayHailuo.Infrastructure
         public const string VideoFileExists = "VideoFileExists";
         public const string VideoWriteFailed = "VideoWriteFailed";
         public const string DestinationInvalid = "DestinationInvalid";
+        public const string VideoSaveBusy = "VideoSaveBusy";
 
         // Journals (-Journal).
         public const string JournalInvalid = "JournalInvalid";
         public const string JournalNotFound = "JournalNotFound";
         public const string JournalWriteFailed = "JournalWriteFailed";
+        public const string JournalClaimBusy = "JournalClaimBusy";
     }
 }

@@ -2,6 +2,12 @@
 // anything depends on it. The first line marks the file as a HighwayHailuo journal, so a wrong path
 // is refused instead of being appended to. The last record of an image and its parameters says what
 // became of it; a crash can at worst cut the last line short, which is tolerated and trimmed.
+//
+// Several processes (or runspaces) may use one journal at once. Beside it, '<journal>.lock' holds
+// one lock per image-and-parameters, taken before its submission is recorded and released once its
+// outcome is: a held lock is a live claim (its holder is sending it), and a "submitting" record
+// whose lock is free was left by a process that died, so its outcome is unknown. One more lock in
+// that file makes appends take turns, and every claim first reads what others appended.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -15,6 +21,19 @@ using HighwayHailuo.Infrastructure;
 
 namespace HighwayHailuo.Journal
 {
+    /// <summary>What <see cref="TaskJournal.Claim"/> found.</summary>
+    internal enum ClaimKind
+    {
+        /// <summary>The caller holds the claim: send it, then record the outcome (or release it).</summary>
+        Claimed,
+        /// <summary>The journal already says what became of it.</summary>
+        Recorded,
+        /// <summary>The same item earlier in this run is being sent: wait for it.</summary>
+        InProgressHere,
+        /// <summary>Another process (or runspace) holds its claim right now.</summary>
+        BusyElsewhere,
+    }
+
     internal sealed class TaskJournal
     {
         private const string MarkerProperty = "highwayHailuoJournal";
@@ -24,10 +43,20 @@ namespace HighwayHailuo.Journal
         private readonly List<JournalRecord> _records = new List<JournalRecord>();
         private readonly Dictionary<string, JournalRecord> _latest = new Dictionary<string, JournalRecord>(StringComparer.Ordinal);
         private readonly Dictionary<string, TaskCompletionSource<JournalRecord>> _inProgress = new Dictionary<string, TaskCompletionSource<JournalRecord>>(StringComparer.Ordinal);
-        private long _trimTo = -1; // where a cut-off last line starts; trimmed before the first append
-        private long _loadedLength; // the file's length when read: trim only if nobody has appended since
+        // Claims this instance holds: identity -> its lock region.
+        private readonly Dictionary<string, long> _claimRegions = new Dictionary<string, long>(StringComparer.Ordinal);
+        private long _consumed; // bytes of the file read so far: whole lines only
+        private readonly RegionLockFile _locks;
 
-        private TaskJournal(string path) => Path = path;
+        // Region 0 of the lock file: whoever holds it may append.
+        private const long AppendRegion = 0;
+        private static readonly TimeSpan s_appendPatience = TimeSpan.FromSeconds(30);
+
+        private TaskJournal(string path)
+        {
+            Path = path;
+            _locks = RegionLockFile.For(path + ".lock");
+        }
 
         public string Path { get; }
 
@@ -63,7 +92,6 @@ namespace HighwayHailuo.Journal
 
         private void Load(byte[] content)
         {
-            _loadedLength = content.Length;
             int lineNumber = 0;
             for (int start = 0; start < content.Length;)
             {
@@ -84,8 +112,7 @@ namespace HighwayHailuo.Journal
                     if (!complete && lineNumber > 1)
                     {
                         // Only the very last line can be cut off by a crash; it never finished, so it
-                        // recorded nothing that was relied on.
-                        _trimTo = start;
+                        // recorded nothing that was relied on. The next append trims it.
                         Warning = string.Format(CultureInfo.InvariantCulture,
                             "The last line of the journal '{0}' was cut off (line {1}); it was ignored.", Path, lineNumber);
                         break;
@@ -94,8 +121,8 @@ namespace HighwayHailuo.Journal
                         ? "it does not start with a HighwayHailuo journal header"
                         : string.Format(CultureInfo.InvariantCulture, "line {0} is not a journal record ({1})", lineNumber, ex.Message), ex);
                 }
-                if (!complete)
-                    _trimTo = content.Length; // a whole record without its newline: keep it, add the newline
+                if (complete)
+                    _consumed = end + 1;
                 start = complete ? end + 1 : content.Length;
             }
         }
@@ -131,24 +158,37 @@ namespace HighwayHailuo.Journal
 
         /// <summary>
         /// Looks up an image and its parameters. When nothing (or only a refusal) is recorded, the
-        /// caller gets the claim and must record an outcome or release it; an identical item in the
-        /// same run gets a task to wait on instead, and looks again once it completes.
+        /// caller gets the claim (<see cref="ClaimKind.Claimed"/>) and must record an outcome or
+        /// release it. An identical item in the same run gives a task to wait on; one that another
+        /// process (or runspace) is sending right now gives <see cref="ClaimKind.BusyElsewhere"/>:
+        /// look again later.
         /// </summary>
-        public JournalRecord? Claim(JournalRecord identity, bool resubmitUnknown, out Task<JournalRecord>? inProgress)
+        public ClaimKind Claim(JournalRecord identity, bool resubmitUnknown, out JournalRecord? recorded, out Task<JournalRecord>? inProgress)
         {
             lock (_lock)
             {
+                recorded = null;
                 inProgress = null;
                 if (_inProgress.TryGetValue(identity.Identity, out var pending))
                 {
                     inProgress = pending.Task;
-                    return null;
+                    return ClaimKind.InProgressHere;
                 }
-                if (_latest.TryGetValue(identity.Identity, out var recorded)
-                    && (recorded.State == JournalState.Submitted || (!resubmitUnknown && recorded.State != JournalState.NotSubmitted)))
-                    return recorded;
+                long region = RegionLockFile.RegionOf(identity.Identity);
+                if (!TryLock(region))
+                    return ClaimKind.BusyElsewhere;
+                // Holding its lock, nobody else can be recording this identity: what the file says now is final.
+                Refresh();
+                if (_latest.TryGetValue(identity.Identity, out var latest)
+                    && (latest.State == JournalState.Submitted || (!resubmitUnknown && latest.State != JournalState.NotSubmitted)))
+                {
+                    _locks.Release(region);
+                    recorded = latest;
+                    return ClaimKind.Recorded;
+                }
+                _claimRegions[identity.Identity] = region;
                 _inProgress[identity.Identity] = new TaskCompletionSource<JournalRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
-                return null;
+                return ClaimKind.Claimed;
             }
         }
 
@@ -160,6 +200,7 @@ namespace HighwayHailuo.Journal
             {
                 if (_inProgress.TryGetValue(record.Identity, out pending))
                     _inProgress.Remove(record.Identity);
+                EndClaim(record.Identity);
             }
             pending?.TrySetResult(record);
         }
@@ -174,56 +215,149 @@ namespace HighwayHailuo.Journal
                 WriteDurably(line);
                 _records.Add(record);
                 _latest[record.Identity] = record;
-                if (record.State != JournalState.Submitting && _inProgress.TryGetValue(record.Identity, out finished))
-                    _inProgress.Remove(record.Identity);
+                if (record.State != JournalState.Submitting)
+                {
+                    if (_inProgress.TryGetValue(record.Identity, out finished))
+                        _inProgress.Remove(record.Identity);
+                    EndClaim(record.Identity);
+                }
             }
             finished?.TrySetResult(record);
         }
 
-        // Called under the lock. Opens, appends and closes each time: nothing stays locked if the
-        // session dies, and another process appending to the same journal only waits its turn.
-        private void WriteDurably(byte[] line)
+        private void EndClaim(string identity)
         {
-            for (int attempt = 1; ; attempt++)
+            if (_claimRegions.TryGetValue(identity, out long region))
             {
-                try
-                {
-                    using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 4096, FileOptions.None);
-                    if (file.Length == 0)
-                    {
-                        byte[] header = Encoding.UTF8.GetBytes("{\"" + MarkerProperty + "\":" + FormatVersion.ToString(CultureInfo.InvariantCulture)
-                            + ",\"created\":\"" + DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture) + "\"}\n");
-                        file.Write(header, 0, header.Length);
-                    }
-                    else if (_trimTo >= 0)
-                    {
-                        // Drop a cut-off last line, or end a last record that lacks its newline.
-                        // Never cut what another process appended after the file was read.
-                        if (_trimTo < file.Length && file.Length == _loadedLength)
-                            file.SetLength(_trimTo);
-                        else
-                        {
-                            file.Seek(0, SeekOrigin.End);
-                            file.WriteByte((byte)'\n');
-                        }
-                    }
-                    _trimTo = -1;
-                    file.Seek(0, SeekOrigin.End);
-                    file.Write(line, 0, line.Length);
-                    file.Flush(flushToDisk: true);
-                    return;
-                }
-                catch (IOException) when (attempt < 50)
-                {
-                    Thread.Sleep(100); // another process is appending right now
-                }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    throw new InputValidationException(ErrorIds.JournalWriteFailed, ErrorCategory.WriteError,
-                        $"Could not write to the journal '{Path}': {ex.Message}", ex);
-                }
+                _claimRegions.Remove(identity);
+                _locks.Release(region);
             }
         }
+
+        private bool TryLock(long region)
+        {
+            try
+            {
+                return _locks.TryAcquire(region);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw WriteFailed("its lock file '" + _locks.Path + "' cannot be used: " + ex.Message, ex);
+            }
+        }
+
+        // Called under the lock. Takes the append lock (other processes' appends take turns), reads
+        // what they appended, drops a line cut off by a writer that died (nobody else can be writing:
+        // we hold the lock), then appends and flushes. Nothing stays open or locked in between, and
+        // any I/O failure (a full disk, a lost share) is reported at once: there is nothing to wait out.
+        private void WriteDurably(byte[] line)
+        {
+            var deadline = DateTime.UtcNow + s_appendPatience;
+            while (!TryLock(AppendRegion))
+            {
+                if (DateTime.UtcNow >= deadline)
+                    throw WriteFailed("another process has held its write lock for over 30 seconds", null);
+                Thread.Sleep(10);
+            }
+            try
+            {
+                using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
+                ReadNew(file);
+                if (file.Length > _consumed)
+                    file.SetLength(_consumed); // a cut-off last line
+                if (file.Length == 0)
+                {
+                    byte[] header = Encoding.UTF8.GetBytes("{\"" + MarkerProperty + "\":" + FormatVersion.ToString(CultureInfo.InvariantCulture)
+                        + ",\"created\":\"" + DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture) + "\"}\n");
+                    file.Write(header, 0, header.Length);
+                }
+                file.Seek(0, SeekOrigin.End);
+                file.Write(line, 0, line.Length);
+                file.Flush(flushToDisk: true);
+                _consumed = file.Length;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw WriteFailed(ex.Message, ex);
+            }
+            finally
+            {
+                _locks.Release(AppendRegion);
+            }
+        }
+
+        /// <summary>Reads the records other processes appended since this instance last looked.</summary>
+        private void Refresh()
+        {
+            try
+            {
+                if (!File.Exists(Path))
+                    return;
+                using var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                ReadNew(file);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw WriteFailed("it could not be read again: " + ex.Message, ex);
+            }
+        }
+
+        // The whole lines past what was read; a line still being written (or cut off) waits for later.
+        private void ReadNew(FileStream file)
+        {
+            if (file.Length <= _consumed)
+                return;
+            if (_consumed == 0)
+            {
+                // Another process created the journal after this one found it missing: start with its header.
+                var all = new byte[file.Length];
+                file.Seek(0, SeekOrigin.Begin);
+                ReadExactly(file, all);
+                int headerEnd = Array.IndexOf(all, (byte)'\n');
+                if (headerEnd < 0)
+                    return;
+                CheckHeader(new ReadOnlyMemory<byte>(all, 0, headerEnd));
+                _consumed = headerEnd + 1;
+            }
+            var tail = new byte[file.Length - _consumed];
+            file.Seek(_consumed, SeekOrigin.Begin);
+            ReadExactly(file, tail);
+            for (int start = 0; ;)
+            {
+                int end = Array.IndexOf(tail, (byte)'\n', start);
+                if (end < 0)
+                    break;
+                var line = new ReadOnlyMemory<byte>(tail, start, end - start);
+                if (!IsBlank(line))
+                {
+                    try
+                    {
+                        AddRecord(line);
+                    }
+                    catch (Exception ex) when (ex is JsonException || ex is FormatException || ex is InvalidOperationException)
+                    {
+                        // Not a record we can use (a newer writer's, or damaged): it can claim nothing.
+                    }
+                }
+                _consumed += end + 1 - start;
+                start = end + 1;
+            }
+        }
+
+        private static void ReadExactly(Stream stream, byte[] buffer)
+        {
+            for (int read = 0; read < buffer.Length;)
+            {
+                int n = stream.Read(buffer, read, buffer.Length - read);
+                if (n == 0)
+                    throw new IOException("the journal became shorter while it was read");
+                read += n;
+            }
+        }
+
+        private InputValidationException WriteFailed(string why, Exception? inner) =>
+            new InputValidationException(ErrorIds.JournalWriteFailed, ErrorCategory.WriteError,
+                $"Could not write to the journal '{Path}': {why}", inner);
 
         private static byte[] ReadShared(string path)
         {

@@ -1,0 +1,202 @@
+// Several real pwsh processes on one journal and one videos folder, against one FakeHighway: what
+// a scheduled runbook does when its previous run is still going, or a user starting the same
+// script in a second terminal. And runs killed with SIGKILL, then run again.
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FakeHighway;
+using HighwayHailuo.Tests;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace HighwayHailuo.PesterTests;
+
+public sealed class OverlappingRunsTests : IDisposable
+{
+    private const int Images = 12;
+    private const string Batch = """
+        param([string] $Manifest)
+        Import-Module $Manifest
+        $saved = @(Get-ChildItem ./photos | New-HailuoVideo -Prompt 'overlap' -Journal ./hailuo.jsonl |
+            Wait-HailuoTask -PollInterval 0.2 | Save-HailuoVideo -Destination ./videos -SkipExisting)
+        "SAVED $($saved.Count)"
+        foreach ($e in $Error) { "ERROR $($e.FullyQualifiedErrorId.Split(',')[0])" }
+        """;
+    private const string SaveOnly = """
+        param([string] $Manifest)
+        Import-Module $Manifest
+        $saved = @(Get-HailuoTask -Journal ./hailuo.jsonl | Save-HailuoVideo -Destination ./videos -SkipExisting)
+        "SAVED $($saved.Count)"
+        foreach ($e in $Error) { "ERROR $($e.FullyQualifiedErrorId.Split(',')[0])" }
+        """;
+
+    private readonly ITestOutputHelper _log;
+    private readonly string _work = Directory.CreateTempSubdirectory("hailuo-overlap-").FullName;
+    private readonly Dictionary<string, string> _imageBySha = new(StringComparer.OrdinalIgnoreCase);
+
+    public OverlappingRunsTests(ITestOutputHelper log)
+    {
+        _log = log;
+        for (int i = 0; i < Images; i++)
+        {
+            var png = TestImages.Png(400, 320 + i);
+            TestImages.Write(Path.Combine(_work, "photos"), $"p{i:00}.png", png);
+            _imageBySha[TestImages.Sha256(png)] = $"p{i:00}";
+        }
+        File.WriteAllText(Path.Combine(_work, "batch.ps1"), Batch);
+        File.WriteAllText(Path.Combine(_work, "save.ps1"), SaveOnly);
+    }
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task OverlappingRunsOnOneJournalBillEveryImageOnceAndSaveEveryVideo(int processes)
+    {
+        // A submission takes a while, so that the runs really overlap while claims are held.
+        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions
+        {
+            QueuedFor = TimeSpan.FromMilliseconds(300), ProcessingFor = TimeSpan.FromMilliseconds(600), SubmitLatency = TimeSpan.FromSeconds(1),
+        });
+
+        var runs = Enumerable.Range(0, processes).Select(_ => Start("batch.ps1", fake)).ToList();
+        var results = runs.Select(r => Finish(r)).ToList();
+
+        Assert.All(results, r => Assert.Equal(new[] { $"SAVED {Images}" }, r.Lines));
+        AssertEveryImageBilledOnce(fake);
+        AssertEveryVideoSavedWhole(fake);
+        AssertJournalIsWhole();
+        _log.WriteLine($"{processes} runs: {fake.Submissions.Count} tasks for {Images} images, {fake.SubmitRequestCount} submit requests, {fake.VideoRequestCount} video downloads");
+    }
+
+    [Theory]
+    [InlineData("while answers are pending")]
+    [InlineData("in the middle of the batch")]
+    [InlineData("while saving")]
+    public async Task ARunKilledAtAnyPointThenRunAgainNeverBillsAnImageTwice(string when)
+    {
+        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions
+        {
+            QueuedFor = TimeSpan.FromMilliseconds(200), ProcessingFor = TimeSpan.FromMilliseconds(300),
+            SubmitLatency = TimeSpan.FromMilliseconds(100),
+            // Tasks are created, then the answers wait: the kill comes in between.
+            AnswerLatency = when == "while answers are pending" ? TimeSpan.FromSeconds(3) : TimeSpan.Zero,
+            VideoBytesPerSecond = when == "while saving" ? 128 * 1024 : 0,
+        });
+
+        using (var run = Start("batch.ps1", fake))
+        {
+            Func<bool> killPoint = when switch
+            {
+                "while answers are pending" => () => fake.Submissions.Count >= 4,
+                "in the middle of the batch" => () => fake.Submissions.Count >= Images / 2,
+                _ => () => fake.VideoRequestCount >= 2,
+            };
+            WaitFor(killPoint, run, when);
+            run.Kill();
+        }
+        int createdBeforeKill = fake.Submissions.Count;
+        fake.Options.AnswerLatency = TimeSpan.Zero;
+        fake.Options.VideoBytesPerSecond = 0;
+
+        var rerun = Finish(Start("batch.ps1", fake));
+
+        int saved = int.Parse(rerun.Lines.Single(l => l.StartsWith("SAVED ", StringComparison.Ordinal))[6..]);
+        var errors = rerun.Lines.Where(l => l.StartsWith("ERROR ", StringComparison.Ordinal)).ToList();
+        Assert.All(errors, e => Assert.Equal("ERROR HailuoSubmitOutcomeUnknown", e));
+        Assert.Equal(Images, saved + errors.Count); // every image either saved or reported unknown
+        if (when == "while answers are pending")
+            Assert.NotEmpty(errors); // paid for, never heard of: reported, not resent
+        // At most once each: an image killed in the middle of its submission is unknown, and may or
+        // may not have been billed; a saved one was billed exactly once.
+        Assert.All(fake.Submissions.GroupBy(s => s.ImageSha256), g => Assert.Single(g));
+        Assert.InRange(fake.Submissions.Count, saved, Images);
+        Assert.Equal(saved, Directory.GetFiles(Path.Combine(_work, "videos"), "*.mp4").Length);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_work, "videos"), "*.partial"));
+        AssertJournalIsWhole();
+        _log.WriteLine($"killed {when}: {createdBeforeKill} tasks before the kill, {fake.Submissions.Count} in all for {Images} images; rerun saved {saved}, {errors.Count} unknown");
+    }
+
+    [Fact]
+    public async Task OverlappingSavesOfTheSameTasksDownloadEachVideoOnceAndNeverConflict()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions
+        {
+            QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(200), VideoBytes = 128 * 1024,
+        });
+        File.WriteAllText(Path.Combine(_work, "submit.ps1"), """
+            param([string] $Manifest)
+            Import-Module $Manifest
+            $null = Get-ChildItem ./photos | New-HailuoVideo -Prompt 'overlap' -Journal ./hailuo.jsonl | Wait-HailuoTask -PollInterval 0.2
+            "SAVED 0"
+            foreach ($e in $Error) { "ERROR $($e.FullyQualifiedErrorId.Split(',')[0])" }
+            """);
+        Assert.Equal(new[] { "SAVED 0" }, Finish(Start("submit.ps1", fake)).Lines);
+        fake.Options.VideoBytesPerSecond = 512 * 1024; // a quarter of a second a video: the saves overlap
+
+        var saves = new[] { Start("save.ps1", fake), Start("save.ps1", fake) };
+        var results = saves.Select(s => Finish(s)).ToList();
+
+        Assert.All(results, r => Assert.Equal(new[] { $"SAVED {Images}" }, r.Lines)); // no VideoFileExists, every file written out
+        Assert.Equal(Images, fake.VideoRequestCount); // one downloaded each video, the other waited and took the file
+        AssertEveryVideoSavedWhole(fake);
+    }
+
+    private ChildProcess Start(string script, FakeHighwayServer fake) =>
+        ChildProcess.StartPwshFile(Path.Combine(_work, script), _work, new Dictionary<string, string>
+        {
+            ["HIGHWAY_API_KEY"] = fake.Options.ApiKey,
+            ["HIGHWAY_BASE_URI"] = fake.BaseUri.ToString(),
+            ["HIGHWAY_RETRY_BASE_DELAY_MS"] = "10",
+        }, "-Manifest", ChildProcess.ModuleManifest);
+
+    private (int ExitCode, List<string> Lines) Finish(ChildProcess run)
+    {
+        using (run)
+        {
+            int exitCode = run.WaitForExit(TimeSpan.FromMinutes(3));
+            _log.WriteLine($"--- pwsh {run.Id} exited {exitCode}:\n{run.Output}");
+            Assert.True(exitCode == 0, $"pwsh exited with {exitCode}:\n{run.Output}");
+            // Only the summary lines: errors are also shown on stderr, in PowerShell's own words.
+            var lines = run.Output.Split('\n').Select(l => l.TrimEnd()).Where(l => Regex.IsMatch(l, "^(SAVED|ERROR) ")).ToList();
+            return (exitCode, lines);
+        }
+    }
+
+    private static void WaitFor(Func<bool> condition, ChildProcess run, string what)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"The run never reached the kill point ({what}). Output:\n{run.Output}");
+            Thread.Sleep(20);
+        }
+    }
+
+    private static void AssertEveryImageBilledOnce(FakeHighwayServer fake)
+    {
+        var perImage = fake.Submissions.GroupBy(s => s.ImageSha256).ToList();
+        Assert.All(perImage, g => Assert.Single(g));
+        Assert.Equal(Images, perImage.Count);
+    }
+
+    private void AssertEveryVideoSavedWhole(FakeHighwayServer fake)
+    {
+        string videos = Path.Combine(_work, "videos");
+        var files = Directory.GetFiles(videos, "*.mp4");
+        Assert.Equal(Images, files.Length);
+        foreach (var submission in fake.Submissions)
+        {
+            string file = Path.Combine(videos, _imageBySha[submission.ImageSha256!] + ".mp4");
+            Assert.Equal(VideoContent.Expected(submission.TaskId!, fake.Options.VideoBytes), File.ReadAllBytes(file));
+        }
+        Assert.Empty(Directory.GetFiles(videos, "*.partial"));
+    }
+
+    private void AssertJournalIsWhole()
+    {
+        foreach (var line in File.ReadAllLines(Path.Combine(_work, "hailuo.jsonl")).Where(l => l.Length > 0))
+            JsonDocument.Parse(line).Dispose();
+    }
+}
