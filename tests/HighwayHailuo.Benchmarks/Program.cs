@@ -2,7 +2,7 @@
 // the same run (against a lower bound computed from the server's own timings, or against a
 // baseline client), so it holds on a noisy machine.
 //
-//   dotnet run -c Release --project tests/HighwayHailuo.Benchmarks -- [--images 500] [--rate-images 150] [--only import,download,polls,memory,batch,baselines,ratelimit]
+//   dotnet run -c Release --project tests/HighwayHailuo.Benchmarks -- [--images 500] [--rate-images 150] [--rate-window 60] [--only import,download,polls,memory,batch,baselines,ratelimit,processes]
 using System.Diagnostics;
 using System.Globalization;
 using HighwayHailuo.Benchmarks;
@@ -26,6 +26,7 @@ foreach (var (name, run) in new (string, Func<BenchOptions, Task<IEnumerable<str
     ("batch", Scenarios.BatchVersusIdealAsync),
     ("baselines", BaselineScenario.RunAsync),
     ("ratelimit", RateLimitScenario.RunAsync),
+    ("processes", ProcessesRateLimitScenario.RunAsync),
 })
 {
     if (options.Only.Count > 0 && !options.Only.Contains(name))
@@ -54,6 +55,7 @@ internal sealed class BenchOptions
     public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
     public long DownloadBytes { get; private set; } = 200L * 1024 * 1024;
     public int RateImages { get; private set; } = 150;
+    public double RateWindowSeconds { get; private set; } = 60;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -65,8 +67,9 @@ internal sealed class BenchOptions
                 case "--images": options.Images = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--download-mb": options.DownloadBytes = long.Parse(args[++i], CultureInfo.InvariantCulture) * 1024 * 1024; break;
                 case "--rate-images": options.RateImages = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--rate-window": options.RateWindowSeconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--only": foreach (var s in args[++i].Split(',')) options.Only.Add(s.Trim()); break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --images N, --download-mb N, --rate-images N, --only import,download,polls,memory,batch,baselines,ratelimit");
+                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --images N, --download-mb N, --rate-images N, --rate-window SECONDS (processes), --only import,download,polls,memory,batch,baselines,ratelimit,processes");
             }
         }
         return options;

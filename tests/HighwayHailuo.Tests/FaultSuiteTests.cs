@@ -259,7 +259,8 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var file = Assert.Single(result.Objects<FileInfo>());
         Assert.Equal(Path.Combine(session.WorkDir, "videos"), file.DirectoryName);
         Assert.Equal(".mp4", file.Extension);
-        Assert.Equal(new[] { "i0.png", "run.jsonl", "videos" }, Directory.GetFileSystemEntries(session.WorkDir).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
+        // run.jsonl.lock is the journal's own: its claims, shared with other processes.
+        Assert.Equal(new[] { "i0.png", "run.jsonl", "run.jsonl.lock", "videos" }, Directory.GetFileSystemEntries(session.WorkDir).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
         Hold(fake, session, result);
     }
 

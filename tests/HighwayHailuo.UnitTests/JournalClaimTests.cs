@@ -1,0 +1,78 @@
+// The journal's claims as two users of one journal see them (two instances, as two runspaces or
+// processes would have): a held claim is busy for the other, a recorded outcome is read by it.
+using HighwayHailuo.Journal;
+using Xunit;
+
+namespace HighwayHailuo.UnitTests;
+
+public sealed class JournalClaimTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("hailuo-claims-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static JournalRecord Image(string sha) => new()
+    {
+        State = JournalState.Submitting, SourceImage = "/photos/" + sha + ".png", ImageSha256 = sha,
+        Prompt = "p", Duration = 6, Resolution = "768P", PromptExpansion = true, Time = DateTimeOffset.UtcNow,
+    };
+
+    [Fact]
+    public void AClaimHeldByOneUserIsBusyForAnotherUntilItsOutcomeIsRecorded()
+    {
+        string path = Path.Combine(_folder, "run.jsonl");
+        var first = TaskJournal.Open(path, create: true);
+        var second = TaskJournal.Open(path, create: true);
+        var image = Image("aa");
+
+        Assert.Equal(ClaimKind.Claimed, first.Claim(image, false, out _, out _));
+        first.Append(image);
+        Assert.Equal(ClaimKind.BusyElsewhere, second.Claim(image, false, out _, out _));
+        Assert.Equal(ClaimKind.Claimed, second.Claim(Image("bb"), false, out _, out _)); // other images are free
+
+        first.Append(image.With(JournalState.Submitted, "task-1"));
+        Assert.Equal(ClaimKind.Recorded, second.Claim(image, false, out var recorded, out _));
+        Assert.Equal("task-1", recorded!.TaskId);
+    }
+
+    [Fact]
+    public void ANothingSentOutcomeLetsTheOtherUserSubmitItAndAReleaseFreesTheClaim()
+    {
+        string path = Path.Combine(_folder, "run.jsonl");
+        var first = TaskJournal.Open(path, create: true);
+        var second = TaskJournal.Open(path, create: true);
+        var refused = Image("cc");
+        var released = Image("dd");
+
+        Assert.Equal(ClaimKind.Claimed, first.Claim(refused, false, out _, out _));
+        first.Append(refused);
+        first.Append(refused.With(JournalState.NotSubmitted, error: "429"));
+        Assert.Equal(ClaimKind.Claimed, first.Claim(released, false, out _, out _));
+        first.Release(released);
+
+        Assert.Equal(ClaimKind.Claimed, second.Claim(refused, false, out _, out _));
+        Assert.Equal(ClaimKind.Claimed, second.Claim(released, false, out _, out _));
+    }
+
+    [Fact]
+    public void AppendsFromTwoUsersInterleaveAsWholeLinesAndEachReadsTheOthers()
+    {
+        string path = Path.Combine(_folder, "run.jsonl");
+        var first = TaskJournal.Open(path, create: true);
+        var second = TaskJournal.Open(path, create: true);
+
+        Parallel.For(0, 200, i =>
+        {
+            var journal = i % 2 == 0 ? first : second;
+            var image = Image("img" + i);
+            Assert.Equal(ClaimKind.Claimed, journal.Claim(image, false, out _, out _));
+            journal.Append(image.With(JournalState.Submitted, "task-" + i));
+        });
+
+        var reread = TaskJournal.Open(path, create: false);
+        Assert.Equal(200, reread.Records.Count);
+        Assert.Equal(200, reread.Records.Select(r => r.TaskId).Distinct().Count());
+        Assert.Equal(ClaimKind.Recorded, first.Claim(Image("img1"), false, out var fromSecond, out _));
+        Assert.Equal("task-1", fromSecond!.TaskId);
+    }
+}
