@@ -75,4 +75,32 @@ public sealed class JournalClaimTests : IDisposable
         Assert.Equal(ClaimKind.Recorded, first.Claim(Image("img1"), false, out var fromSecond, out _));
         Assert.Equal("task-1", fromSecond!.TaskId);
     }
+
+    [Theory]
+    [InlineData(true)]   // found when the journal is opened
+    [InlineData(false)]  // written by another process after it was opened
+    public void AWholeLastRecordThatLacksItsNewlineIsKeptAndEnded(bool beforeOpen)
+    {
+        string path = Path.Combine(_folder, "run.jsonl");
+        var paid = Image("ee").With(JournalState.Submitted, "task-paid");
+        byte[] line = paid.ToJsonLine();
+        string header = "{\"highwayHailuoJournal\":1}\n";
+        File.WriteAllText(path, beforeOpen ? header : "");
+        if (beforeOpen)
+            File.AppendAllText(path, System.Text.Encoding.UTF8.GetString(line, 0, line.Length - 1)); // a writer died before its newline
+        var journal = TaskJournal.Open(path, create: true);
+        if (!beforeOpen)
+            File.WriteAllText(path, header + System.Text.Encoding.UTF8.GetString(line, 0, line.Length - 1));
+
+        var other = Image("ff");
+        Assert.Equal(ClaimKind.Claimed, journal.Claim(other, false, out _, out _));
+        journal.Append(other);
+
+        var lines = File.ReadAllLines(path);
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("task-paid", lines[1]);
+        Assert.Equal(ClaimKind.Recorded, journal.Claim(Image("ee"), false, out var recorded, out _));
+        Assert.Equal("task-paid", recorded!.TaskId);
+        Assert.Single(TaskJournal.Open(path, create: false).Records, r => r.TaskId == "task-paid");
+    }
 }

@@ -46,6 +46,7 @@ namespace HighwayHailuo.Journal
         // Claims this instance holds: identity -> its lock region.
         private readonly Dictionary<string, long> _claimRegions = new Dictionary<string, long>(StringComparer.Ordinal);
         private long _consumed; // bytes of the file read so far: whole lines only
+        private long _recordedTailEnd = -1; // end of a last record without its newline, already read at Open
         private readonly RegionLockFile _locks;
 
         // Region 0 of the lock file: whoever holds it may append.
@@ -123,6 +124,8 @@ namespace HighwayHailuo.Journal
                 }
                 if (complete)
                     _consumed = end + 1;
+                else if (lineNumber > 1)
+                    _recordedTailEnd = content.Length; // a whole record that lacks its newline
                 start = complete ? end + 1 : content.Length;
             }
         }
@@ -264,7 +267,7 @@ namespace HighwayHailuo.Journal
                 using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
                 ReadNew(file);
                 if (file.Length > _consumed)
-                    file.SetLength(_consumed); // a cut-off last line
+                    EndOrTrimTail(file);
                 if (file.Length == 0)
                 {
                     byte[] header = Encoding.UTF8.GetBytes("{\"" + MarkerProperty + "\":" + FormatVersion.ToString(CultureInfo.InvariantCulture)
@@ -284,6 +287,29 @@ namespace HighwayHailuo.Journal
             {
                 _locks.Release(AppendRegion);
             }
+        }
+
+        // Called holding the append lock, so what follows the last newline was left by a writer that
+        // died: a whole record that only lacks its newline is kept (it may be a task that was paid
+        // for), anything else is cut off.
+        private void EndOrTrimTail(FileStream file)
+        {
+            var tail = new byte[file.Length - _consumed];
+            file.Seek(_consumed, SeekOrigin.Begin);
+            ReadExactly(file, tail);
+            try
+            {
+                if (file.Length != _recordedTailEnd)
+                    AddRecord(tail);
+                file.Seek(0, SeekOrigin.End);
+                file.WriteByte((byte)'\n');
+                _consumed = file.Length;
+            }
+            catch (Exception ex) when (ex is JsonException || ex is FormatException || ex is InvalidOperationException)
+            {
+                file.SetLength(_consumed);
+            }
+            _recordedTailEnd = -1;
         }
 
         /// <summary>Reads the records other processes appended since this instance last looked.</summary>
