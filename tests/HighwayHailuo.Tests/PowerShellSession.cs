@@ -11,6 +11,7 @@ namespace HighwayHailuo.Tests;
 
 public sealed class PowerShellSession : IDisposable
 {
+    private static readonly object s_opening = new();
     private readonly Runspace _runspace;
 
     [ModuleInitializer]
@@ -27,9 +28,15 @@ public sealed class PowerShellSession : IDisposable
     {
         WorkDir = Directory.CreateTempSubdirectory("hailuo-test-").FullName;
         Host = new RecordingHost();
-        var state = InitialSessionState.CreateDefault2();
-        _runspace = RunspaceFactory.CreateRunspace(Host, state);
-        _runspace.Open();
+        // One runspace opens at a time: the engine can open runspaces concurrently without some of
+        // their built-in commands (PowerShell issue 17150; seen here once as "Import-Module is not
+        // recognized" while test classes ran in parallel).
+        lock (s_opening)
+        {
+            var state = InitialSessionState.CreateDefault2();
+            _runspace = RunspaceFactory.CreateRunspace(Host, state);
+            _runspace.Open();
+        }
         _runspace.SessionStateProxy.Path.SetLocation(WorkDir);
         var imported = Run("Import-Module $args[0] -ErrorAction Stop; (Get-Module HighwayHailuo).Version.ToString()", ModuleManifest);
         if (imported.Terminating != null)
