@@ -124,8 +124,7 @@ namespace HighwayHailuo.Commands
                 }
                 if (!Force && File.Exists(path))
                 {
-                    WriteError(HighwayErrors.Create(ErrorIds.VideoFileExists, ErrorCategory.ResourceExists,
-                        $"The file '{path}' already exists; the video of task '{task.TaskId}' was not saved. Use -Force to overwrite it, or -SkipExisting to keep it.", task));
+                    WriteError(FileExistsError(path, task));
                     continue;
                 }
                 if (!ShouldProcess(path, $"Save the video of task {task.TaskId}"))
@@ -221,6 +220,10 @@ namespace HighwayHailuo.Commands
             WriteObject(items != null && items.Count == 1 ? items[0] : (object)new FileInfo(path));
         }
 
+        private static ErrorRecord FileExistsError(string path, HailuoTask task) =>
+            HighwayErrors.Create(ErrorIds.VideoFileExists, ErrorCategory.ResourceExists,
+                $"The file '{path}' already exists; the video of task '{task.TaskId}' was not saved. Use -Force to overwrite it, or -SkipExisting to keep it.", task);
+
         // One lock file per user and machine for all saves; a lock per destination file in it.
         private static string SaveLockFile => Path.Combine(Path.GetTempPath(), "highwayhailuo-save-" + Environment.UserName + ".lock");
 
@@ -266,8 +269,7 @@ namespace HighwayHailuo.Commands
                     }
                     else
                     {
-                        Dispatcher.Post(() => WriteError(HighwayErrors.Create(ErrorIds.VideoFileExists, ErrorCategory.ResourceExists,
-                            $"The file '{path}' already exists; the video of task '{task.TaskId}' was not saved. Use -Force to overwrite it, or -SkipExisting to keep it.", task)));
+                        Dispatcher.Post(() => WriteError(FileExistsError(path, task)));
                     }
                     return;
                 }
