@@ -3,7 +3,11 @@ namespace FakeHighway;
 
 public sealed class FakeHighwayOptions
 {
-    public string ApiKey { get; set; } = "fake-highway-key-0123456789";
+    /// <summary>
+    /// A key of its own per server, so that one test's account (the module shares what it learns
+    /// about an account's rate limit through a per-user ledger) is never another test's.
+    /// </summary>
+    public string ApiKey { get; set; } = "fake-highway-key-" + Guid.NewGuid().ToString("N").Substring(0, 12);
 
     /// <summary>How long a task stays TASK_STATUS_QUEUED, then TASK_STATUS_PROCESSING.</summary>
     public TimeSpan QueuedFor { get; set; } = TimeSpan.FromMilliseconds(300);

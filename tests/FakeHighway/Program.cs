@@ -7,6 +7,7 @@ using FakeHighway;
 
 var options = new FakeHighwayOptions
 {
+    ApiKey = "fake-highway-key-0123456789", // the key the README's offline tour types
     QueuedFor = TimeSpan.FromSeconds(2),
     ProcessingFor = TimeSpan.FromSeconds(6),
     VideoBytes = 256 * 1024,

@@ -110,7 +110,7 @@ public sealed class ConnectionTests : IDisposable
     public async Task BaseUriFromTheEnvironmentAndParameterPrecedence()
     {
         await using var fake = await FakeHighwayServer.StartAsync();
-        await using var decoy = await FakeHighwayServer.StartAsync();
+        await using var decoy = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { ApiKey = fake.Options.ApiKey }); // the same account's key
         using var session = Bare(fake);
         Environment.SetEnvironmentVariable("HIGHWAY_BASE_URI", decoy.BaseUri.ToString());
 

@@ -157,3 +157,127 @@ public sealed class RatePacerTests
         }
     }
 }
+
+/// <summary>
+/// The window shared through the ledger file: what one pacer (another process, as far as the file
+/// can tell) learns holds for the next, and what goes wrong with the file only makes a pacer alone.
+/// </summary>
+public sealed class SharedRateLedgerTests : IDisposable
+{
+    private static readonly Uri Host = new("https://api.test/");
+    private readonly string _dir = Directory.CreateTempSubdirectory("hailuo-ledger-").FullName;
+    private DateTime _now = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    private readonly List<TimeSpan> _waits = new();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string LedgerPath => Path.Combine(_dir, "rate-ledger.txt");
+
+    private RatePacer Pacer(string key = "key-one", string? path = null) =>
+        new(TimeSpan.FromSeconds(60), new FileRateLedger(path ?? LedgerPath, FileRateLedger.AccountOf(Host, key)))
+        {
+            UtcNow = () => _now,
+            Delay = (d, _) => { _waits.Add(d); _now += d; return Task.CompletedTask; },
+        };
+
+    [Fact]
+    public async Task ALimitOnePacerLearnedHoldsForAnotherThatWasNeverRefused()
+    {
+        var first = Pacer();
+        var second = Pacer();
+        (await first.WaitTurnAsync(default)).Counted();
+        _now += TimeSpan.FromSeconds(10);
+        (await second.WaitTurnAsync(default)).Counted();
+        _now += TimeSpan.FromSeconds(10);
+        Assert.True((await first.WaitTurnAsync(default)).RateLimited()); // both acceptances count: limit 2
+
+        Assert.Equal(2, second.Limit);
+        Assert.Equal(0, second.Refusals);
+        (await second.WaitTurnAsync(default)).Counted();
+        // The first acceptance (at 0 s) leaves the window at 60 s, 40 s after the refusal; the
+        // shared window is looked at again every 250 ms meanwhile.
+        Assert.Equal(TimeSpan.FromSeconds(40), _waits.Aggregate(TimeSpan.Zero, (a, b) => a + b));
+        Assert.All(_waits, w => Assert.True(w <= TimeSpan.FromMilliseconds(250)));
+    }
+
+    [Fact]
+    public async Task AnotherPacersSubmissionInFlightTakesAPlaceUntilItEnds()
+    {
+        var first = Pacer();
+        var second = Pacer();
+        (await first.WaitTurnAsync(default)).Counted();
+        Assert.True((await first.WaitTurnAsync(default)).RateLimited()); // limit 1, learned at 0 s
+        _now += TimeSpan.FromSeconds(61); // the acceptance has left; a probe makes it 2
+
+        var inFlight = await first.WaitTurnAsync(default);
+        var sameWindow = await second.WaitTurnAsync(default); // 1 in flight + 0 counted < 2
+        var third = Pacer();
+        third.Delay = (d, ct) => Task.Delay(d, ct); // real waits, while the fake clock stands still
+        var waiting = third.WaitTurnAsync(default);
+        await Task.Delay(600);
+        Assert.False(waiting.IsCompleted); // two submissions in flight, of other pacers, fill the window
+        inFlight.Dispose(); // no answer: its place is free, and the waiter finds out when it looks again
+        (await waiting.WaitAsync(TimeSpan.FromSeconds(5))).Counted();
+        sameWindow.Counted();
+    }
+
+    [Fact]
+    public async Task AccountsAreApartAndTheKeyIsNeverInTheFile()
+    {
+        var one = Pacer("hh-secret-one-0123456789");
+        var other = Pacer("hh-secret-two-0123456789");
+        (await one.WaitTurnAsync(default)).Counted();
+        Assert.True((await one.WaitTurnAsync(default)).RateLimited());
+
+        Assert.Equal(1, one.Limit);
+        Assert.Null(other.Limit);
+        string text = File.ReadAllText(LedgerPath);
+        Assert.DoesNotContain("secret", text);
+        Assert.Contains(FileRateLedger.AccountOf(Host, "hh-secret-one-0123456789"), text);
+        Assert.Equal(16, FileRateLedger.AccountOf(Host, "k").Length);
+        Assert.NotEqual(FileRateLedger.AccountOf(Host, "k"), FileRateLedger.AccountOf(new Uri("https://api.test:8443/"), "k"));
+    }
+
+    [Fact]
+    public async Task ASubmissionLeftInFlightByADeadProcessExpiresWithTheWindow()
+    {
+        string account = FileRateLedger.AccountOf(Host, "key-one");
+        File.WriteAllText(LedgerPath,
+            $"HighwayHailuo rate ledger 1\nL {account} 1 {_now.Ticks}\nE {account} {_now.Ticks} 777\nE {account} 12");
+        var pacer = Pacer();
+
+        (await pacer.WaitTurnAsync(default)).Counted(); // the dead entry held the one place for a window
+
+        Assert.Equal(TimeSpan.FromSeconds(60), _waits.Aggregate(TimeSpan.Zero, (a, b) => a + b));
+        Assert.Equal(2, pacer.Limit); // and a probe came due meanwhile; the torn last line was skipped
+    }
+
+    [Fact]
+    public async Task ALimitNobodyUsedForTenWindowsIsForgotten()
+    {
+        var pacer = Pacer();
+        (await pacer.WaitTurnAsync(default)).Counted();
+        Assert.True((await pacer.WaitTurnAsync(default)).RateLimited());
+        _now += TimeSpan.FromMinutes(10);
+
+        (await Pacer().WaitTurnAsync(default)).Counted();
+
+        Assert.Null(pacer.Limit);
+        Assert.Empty(_waits);
+    }
+
+    [Fact]
+    public async Task AnUnusableLedgerLeavesThePacerAloneAndSaysWhyOnce()
+    {
+        string blocked = Path.Combine(_dir, "a-file");
+        File.WriteAllText(blocked, "not a folder");
+        var pacer = Pacer(path: Path.Combine(blocked, "rate-ledger.txt"));
+
+        (await pacer.WaitTurnAsync(default)).Counted();
+        Assert.True((await pacer.WaitTurnAsync(default)).RateLimited());
+
+        Assert.Equal(1, pacer.Limit); // learned in memory
+        Assert.Contains("in this process only", pacer.TakeLedgerProblem());
+        Assert.Null(pacer.TakeLedgerProblem());
+    }
+}

@@ -20,7 +20,7 @@ BeforeAll {
 
     function Start-FakeHighway {
         param([double] $TaskSeconds = 1.2, [string] $FailWhenPromptContains, [string] $SubmitRate)
-        $arguments = "`"$($FakeDll.FullName)`" --port 0 --video-port 0 --until-stdin-closes --task-seconds $TaskSeconds"
+        $arguments = "`"$($FakeDll.FullName)`" --port 0 --video-port 0 --until-stdin-closes --task-seconds $TaskSeconds --key pester-$([guid]::NewGuid().ToString('N'))"
         if ($FailWhenPromptContains) { $arguments += " --fail-when-prompt-contains $FailWhenPromptContains" }
         if ($SubmitRate) { $arguments += " --submit-rate $SubmitRate" }
         $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet', $arguments)

@@ -76,6 +76,8 @@ namespace HighwayHailuo.Api
             for (int n = 1; ; )
             {
                 using var turn = pacer == null ? null : await pacer.WaitTurnAsync(cancellationToken).ConfigureAwait(false);
+                if (pacer?.TakeLedgerProblem() is string problem)
+                    _log?.Verbose(problem);
                 try
                 {
                     var result = await attempt(cancellationToken).ConfigureAwait(false);

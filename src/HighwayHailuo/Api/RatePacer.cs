@@ -3,9 +3,10 @@
 // server accepted in the trailing window when it refused one is what it allows per window. From
 // then on a submission starts only when the window has room, in arrival order, so items wait their
 // turn instead of spending their retries. A window without refusals lets one more through, in case
-// the limit was learned low (another client sharing the key, say).
+// the limit was learned low. The window lives in a RateLedger: one per account shared by every
+// process of the user (so several runs learn the limit once and stay under it together), or one
+// in memory.
 using System;
-using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
@@ -17,68 +18,83 @@ namespace HighwayHailuo.Api
         /// <summary>The limit window in seconds; 60 by default (the API limits per minute). Tests shorten it.</summary>
         public const string WindowVariable = "HIGHWAY_RATE_WINDOW_SECONDS";
 
+        // How often a waiter looks at a shared window again: other processes' submissions in
+        // flight may end (or be refused) without this process hearing of it.
+        private static readonly TimeSpan s_sharedLookEvery = TimeSpan.FromMilliseconds(250);
+
+        private readonly RateLedger _ledger;
         private readonly object _lock = new object();
         private readonly SemaphoreSlim _turnstile = new SemaphoreSlim(1, 1);
-        private readonly Queue<DateTime> _counted = new Queue<DateTime>(); // answers the server counted, oldest first
         private TaskCompletionSource<bool> _changed = NewSignal();
-        private int _inFlight;
-        private int? _limit;
-        private DateTime _limitCheckedAt;
+        private int _refusals;
 
-        public RatePacer(TimeSpan window)
+        public RatePacer(TimeSpan window, RateLedger? ledger = null)
         {
             Window = window > TimeSpan.Zero ? window : TimeSpan.FromSeconds(60);
+            _ledger = ledger ?? RateLedger.InMemory();
         }
 
         public TimeSpan Window { get; }
 
-        /// <summary>The learned number of submissions per window, or null while none was refused.</summary>
-        public int? Limit { get { lock (_lock) return _limit; } }
+        /// <summary>A learned limit is forgotten after this long without a submission or a refusal (ten windows).</summary>
+        public TimeSpan ForgetAfter => TimeSpan.FromTicks(Window.Ticks * 10);
 
-        /// <summary>Refusals the pacer learned from.</summary>
-        public int Refusals { get; private set; }
+        /// <summary>The learned number of submissions per window, or null while none was refused.</summary>
+        public int? Limit => _ledger.Change(UtcNow(), w => w.Limit);
+
+        /// <summary>Refusals this pacer learned from.</summary>
+        public int Refusals => Volatile.Read(ref _refusals);
 
         /// <summary>The clock and delay; unit tests replace them.</summary>
         internal Func<DateTime> UtcNow { get; set; } = () => DateTime.UtcNow;
         internal Func<TimeSpan, CancellationToken, Task> Delay { get; set; } = (d, ct) => Task.Delay(d, ct);
 
-        public static RatePacer CreateDefault()
+        /// <summary>The window length from the environment (tests shorten it), else 60 s.</summary>
+        public static TimeSpan DefaultWindow()
         {
             var text = Environment.GetEnvironmentVariable(WindowVariable);
             if (text != null && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0)
-                return new RatePacer(TimeSpan.FromSeconds(seconds));
-            return new RatePacer(TimeSpan.FromSeconds(60));
+                return TimeSpan.FromSeconds(seconds);
+            return TimeSpan.FromSeconds(60);
         }
+
+        /// <summary>A pacer with its window in memory.</summary>
+        public static RatePacer CreateDefault() => new RatePacer(DefaultWindow());
+
+        /// <summary>A pacer whose window every process of this user shares for one account (host and key).</summary>
+        public static RatePacer ForAccount(Uri baseUri, string? apiKey)
+        {
+            string? path = FileRateLedger.DefaultPath();
+            var ledger = path == null ? null : new FileRateLedger(path, FileRateLedger.AccountOf(baseUri, apiKey));
+            return new RatePacer(DefaultWindow(), ledger);
+        }
+
+        /// <summary>Why the shared window is not in use, once; null when it is (or never was meant to be).</summary>
+        public string? TakeLedgerProblem() => _ledger.TakeProblem();
 
         /// <summary>Waits until a submission may start. Dispose the turn if its outcome is never reported.</summary>
         public async Task<Turn> WaitTurnAsync(CancellationToken cancellationToken)
         {
-            lock (_lock)
-            {
-                if (_limit == null)
-                    return Admit(); // nothing learned: no waiting, no turnstile
-            }
+            long token = NewToken();
+            // Nothing learned: no waiting, no turnstile (the submission is still written down, so
+            // that a refusal can count what the server accepted).
+            if (_ledger.Change(UtcNow(), w => TryAdmit(w, token, whenLimited: false, out _)))
+                return new Turn(this, token);
 
-            // One waiter at a time watches the window, so turns are handed out in arrival order.
+            // One waiter per pacer watches the window, so turns are handed out in arrival order.
             await _turnstile.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 while (true)
                 {
-                    TimeSpan wait;
                     Task changed;
                     lock (_lock)
-                    {
-                        var now = UtcNow();
-                        Trim(now);
-                        Probe(now);
-                        if (_limit == null || _counted.Count + _inFlight < _limit)
-                            return Admit();
-                        // Full: wait for the oldest counted answer to leave the window, or for a
-                        // submission in flight to finish (it may be refused and free its place).
-                        wait = _counted.Count > 0 ? _counted.Peek() + Window - now : Window;
                         changed = _changed.Task;
-                    }
+                    TimeSpan wait = default;
+                    if (_ledger.Change(UtcNow(), w => TryAdmit(w, token, whenLimited: true, out wait)))
+                        return new Turn(this, token);
+                    if (_ledger.Shared && wait > s_sharedLookEvery)
+                        wait = s_sharedLookEvery;
                     if (wait < TimeSpan.FromMilliseconds(1))
                         wait = TimeSpan.FromMilliseconds(1);
                     using (var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -96,66 +112,103 @@ namespace HighwayHailuo.Api
             }
         }
 
-        private Turn Admit()
+        // Called inside a ledger change. Admits the turn (an entry in flight) when no limit is
+        // known, or, with whenLimited, when the window has room; else says how long until the
+        // oldest entry leaves the window (an entry in flight ending may free a place sooner).
+        private bool TryAdmit(RateWindow window, long token, bool whenLimited, out TimeSpan wait)
         {
-            _inFlight++;
-            return new Turn(this);
-        }
-
-        // Called under the lock.
-        private void Trim(DateTime now)
-        {
-            while (_counted.Count > 0 && now - _counted.Peek() >= Window)
-                _counted.Dequeue();
-        }
-
-        // Called under the lock: a whole window without a refusal lets one more through.
-        private void Probe(DateTime now)
-        {
-            if (_limit is int limit && now - _limitCheckedAt >= Window)
+            var now = UtcNow();
+            Trim(window, now);
+            wait = default;
+            if (window.Limit is int limit)
             {
-                _limit = limit + 1;
-                _limitCheckedAt = now;
+                if (!whenLimited)
+                    return false;
+                // A whole window without a refusal lets one more through.
+                if (now - window.LimitCheckedAt >= Window)
+                {
+                    window.Limit = limit += 1;
+                    window.LimitCheckedAt = now;
+                }
+                if (window.Entries.Count >= limit)
+                {
+                    var oldest = now;
+                    foreach (var entry in window.Entries)
+                        oldest = entry.Time < oldest ? entry.Time : oldest;
+                    wait = oldest + Window - now;
+                    return false;
+                }
             }
+            window.Entries.Add((now, token));
+            return true;
         }
 
-        private void Finish(bool counted)
+        // Drops what has left the window, entries from a clock that has since gone back, and a
+        // limit nobody has used for a long while (the account's plan may have changed).
+        private void Trim(RateWindow window, DateTime now)
         {
-            lock (_lock)
+            window.Entries.RemoveAll(e => now - e.Time >= Window || e.Time - now > Window);
+            if (window.Limit != null && window.Entries.Count == 0 && now - window.LimitCheckedAt >= ForgetAfter)
+                window.Limit = null;
+        }
+
+        private static int Find(RateWindow window, long token) => window.Entries.FindIndex(e => e.Token == token);
+
+        private void Finish(long token, bool counted)
+        {
+            _ledger.Change(UtcNow(), w =>
             {
-                _inFlight--;
+                int at = Find(w, token);
+                if (at >= 0)
+                    w.Entries.RemoveAt(at);
                 if (counted)
-                    _counted.Enqueue(UtcNow());
-                Signal();
-            }
+                    w.Entries.Add((UtcNow(), 0)); // the server counted it when it answered
+                return true;
+            });
+            Signal();
         }
 
         // The server refused this submission with 429. True when the pacer learned from it (the
         // server accepted others within the window, so waiting for room will work); false when
         // there is nothing to learn from, and the caller should back off instead.
-        private bool Refused()
+        private bool Refused(long token)
         {
-            lock (_lock)
+            bool learned = _ledger.Change(UtcNow(), w =>
             {
-                _inFlight--;
+                int at = Find(w, token);
+                if (at >= 0)
+                    w.Entries.RemoveAt(at);
                 var now = UtcNow();
-                Trim(now);
-                Signal();
-                if (_counted.Count == 0)
+                Trim(w, now);
+                int accepted = w.Entries.FindAll(e => e.Token == 0).Count;
+                if (accepted == 0)
                     return false;
-                _limit = _counted.Count;
-                _limitCheckedAt = now;
-                Refusals++;
+                w.Limit = accepted;
+                w.LimitCheckedAt = now;
                 return true;
-            }
+            });
+            if (learned)
+                Interlocked.Increment(ref _refusals);
+            Signal();
+            return learned;
         }
 
-        // Called under the lock: wakes the waiter watching the window.
+        // Wakes this pacer's waiter.
         private void Signal()
         {
-            var old = _changed;
-            _changed = NewSignal();
+            TaskCompletionSource<bool> old;
+            lock (_lock)
+            {
+                old = _changed;
+                _changed = NewSignal();
+            }
             old.TrySetResult(true);
+        }
+
+        private static long NewToken()
+        {
+            long token = BitConverter.ToInt64(Guid.NewGuid().ToByteArray(), 0);
+            return token == 0 ? 1 : token;
         }
 
         private static TaskCompletionSource<bool> NewSignal() => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -164,17 +217,18 @@ namespace HighwayHailuo.Api
         internal sealed class Turn : IDisposable
         {
             private RatePacer? _pacer;
+            private readonly long _token;
 
-            public Turn(RatePacer pacer) => _pacer = pacer;
+            public Turn(RatePacer pacer, long token) => (_pacer, _token) = (pacer, token);
 
             /// <summary>The server answered and counted the request (anything but a 429).</summary>
-            public void Counted() => Interlocked.Exchange(ref _pacer, null)?.Finish(counted: true);
+            public void Counted() => Interlocked.Exchange(ref _pacer, null)?.Finish(_token, counted: true);
 
             /// <summary>The server answered 429. True when the caller should simply wait for its next turn.</summary>
-            public bool RateLimited() => Interlocked.Exchange(ref _pacer, null)?.Refused() ?? false;
+            public bool RateLimited() => Interlocked.Exchange(ref _pacer, null)?.Refused(_token) ?? false;
 
             /// <summary>No answer (never connected, cancelled): the server did not count it, as far as we know.</summary>
-            public void Dispose() => Interlocked.Exchange(ref _pacer, null)?.Finish(counted: false);
+            public void Dispose() => Interlocked.Exchange(ref _pacer, null)?.Finish(_token, counted: false);
         }
     }
 }

@@ -51,7 +51,14 @@ namespace HighwayHailuo.Api
 
         public HailuoTask? Recall(string taskId) => _tasks.TryGetValue(taskId, out var entry) ? entry.Task : null;
 
-        /// <summary>One submission pacer per API host, so a rate limit learned by one call holds for the next.</summary>
-        public RatePacer PacerFor(Uri baseUri) => _pacers.GetOrAdd(baseUri.GetLeftPart(UriPartial.Authority), _ => RatePacer.CreateDefault());
+        /// <summary>
+        /// One submission pacer per account (API host and key), so a rate limit learned by one call
+        /// holds for the next; its window is shared with the user's other processes and runspaces.
+        /// </summary>
+        public RatePacer PacerFor(Uri baseUri, string? apiKey)
+        {
+            string account = FileRateLedger.AccountOf(baseUri, apiKey);
+            return _pacers.GetOrAdd(account, _ => RatePacer.ForAccount(baseUri, apiKey));
+        }
     }
 }

@@ -97,7 +97,7 @@ namespace HighwayHailuo.Infrastructure
                     return _client;
                 if (_connection!.ApiKey == null)
                     throw new FatalErrorException(HighwayErrors.ApiKeyMissing());
-                _client = new HighwayClient(_connection, Gate, Retry, _log) { SubmitPacer = Session.PacerFor(_connection.BaseUri) };
+                _client = new HighwayClient(_connection, Gate, Retry, _log) { SubmitPacer = Session.PacerFor(_connection.BaseUri, _connection.RevealKey()) };
                 if (RequestTimeout is TimeSpan timeout)
                 {
                     _client.SubmitTimeout = timeout;

@@ -91,6 +91,22 @@ namespace HighwayHailuo.Infrastructure
             return true;
         }
 
+        /// <summary>
+        /// Waits on this thread for a lock that is only ever held for a moment (a read and a write
+        /// of a small file), checking every few milliseconds; false when <paramref name="patience"/> runs out.
+        /// </summary>
+        public bool Acquire(long region, TimeSpan patience)
+        {
+            var deadline = DateTime.UtcNow + patience;
+            for (int tries = 0; !TryAcquire(region); tries++)
+            {
+                if (DateTime.UtcNow >= deadline)
+                    return false;
+                Thread.Sleep(tries < 10 ? 1 : 5);
+            }
+            return true;
+        }
+
         public void Release(long region)
         {
             lock (_held)
