@@ -6,6 +6,8 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using FakeHighway;
+using HighwayHailuo.Errors;
+using HighwayHailuo.Hosting;
 
 namespace HighwayHailuo.Tests;
 

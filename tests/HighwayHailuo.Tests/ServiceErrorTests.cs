@@ -3,6 +3,7 @@
 using System.Management.Automation;
 using FakeHighway;
 using Xunit;
+using HighwayHailuo.Errors;
 
 namespace HighwayHailuo.Tests;
 

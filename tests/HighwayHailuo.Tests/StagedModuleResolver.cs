@@ -2,6 +2,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
+using HighwayHailuo.Hosting;
 
 namespace HighwayHailuo.Tests;
 

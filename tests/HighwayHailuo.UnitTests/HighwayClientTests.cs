@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using HighwayHailuo.Api;
-using HighwayHailuo.Infrastructure;
 using Xunit;
+using HighwayHailuo.Errors;
 
 namespace HighwayHailuo.UnitTests;
 

@@ -1,7 +1,6 @@
 // Image headers (cross-checked with MetadataExtractor), file naming and base URIs.
 using HighwayHailuo.Api;
 using HighwayHailuo.Images;
-using HighwayHailuo.Infrastructure;
 using HighwayHailuo.Saving;
 using HighwayHailuo.Tests;
 using MetadataExtractor;
@@ -9,6 +8,7 @@ using MetadataExtractor.Formats.Jpeg;
 using MetadataExtractor.Formats.Png;
 using MetadataExtractor.Formats.WebP;
 using Xunit;
+using HighwayHailuo.Errors;
 
 namespace HighwayHailuo.UnitTests;
 

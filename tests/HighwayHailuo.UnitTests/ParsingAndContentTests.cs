@@ -3,9 +3,9 @@ using System.Text;
 using System.Text.Json;
 using HighwayHailuo.Api;
 using HighwayHailuo.Images;
-using HighwayHailuo.Infrastructure;
 using HighwayHailuo.Tests;
 using Xunit;
+using HighwayHailuo.Errors;
 
 namespace HighwayHailuo.UnitTests;
 

@@ -25,7 +25,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Errors;
 
 namespace HighwayHailuo.Api
 {
@@ -390,61 +390,6 @@ namespace HighwayHailuo.Api
                     return true;
             }
             return false;
-        }
-    }
-
-    /// <summary>A fully read (and size-capped) answer.</summary>
-    internal sealed class ApiResponse
-    {
-        public int StatusCode { get; private set; }
-        public string StatusLine { get; private set; } = "";
-        public ReadOnlyMemory<byte> Body { get; private set; }
-        public bool Truncated { get; private set; }
-        public TimeSpan? RetryAfter { get; private set; }
-        public bool IsSuccess => StatusCode >= 200 && StatusCode < 300;
-
-        public static async Task<ApiResponse> ReadAsync(HttpResponseMessage response, int maxBody, CancellationToken cancellationToken)
-        {
-            var result = new ApiResponse
-            {
-                StatusCode = (int)response.StatusCode,
-                StatusLine = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)
-                    + (string.IsNullOrEmpty(response.ReasonPhrase) ? "" : " " + response.ReasonPhrase),
-                RetryAfter = ParseRetryAfter(response.Headers.RetryAfter),
-            };
-            if (response.Content == null)
-                return result;
-            using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            while (true)
-            {
-                int n = await stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                    break;
-                if (buffer.Length + n > maxBody)
-                {
-                    result.Truncated = true;
-                    break;
-                }
-                buffer.Write(chunk, 0, n);
-            }
-            result.Body = new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
-            return result;
-        }
-
-        internal static TimeSpan? ParseRetryAfter(RetryConditionHeaderValue? header)
-        {
-            if (header == null)
-                return null;
-            if (header.Delta is TimeSpan delta)
-                return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-            if (header.Date is DateTimeOffset date)
-            {
-                var wait = date - DateTimeOffset.UtcNow;
-                return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-            }
-            return null;
         }
     }
 }

@@ -4,7 +4,8 @@ using System.Management.Automation;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Security;
-using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Errors;
+using HighwayHailuo.Hosting;
 
 namespace HighwayHailuo.Api
 {

@@ -10,7 +10,7 @@ using System.Globalization;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
-using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Locking;
 
 namespace HighwayHailuo.Api
 {

@@ -4,27 +4,10 @@ using System;
 using System.Globalization;
 using System.Management.Automation;
 using System.Text.Json;
-using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Errors;
 
 namespace HighwayHailuo.Api
 {
-    /// <summary>What one task-result answer said about a task.</summary>
-    internal sealed class ServerTaskState
-    {
-        public string TaskId { get; set; } = "";
-        public HailuoTaskStatus Status { get; set; }
-        public string? RawStatus { get; set; }
-        public string? Reason { get; set; }
-        public int? EtaSeconds { get; set; }
-        public int? ProgressPercent { get; set; }
-        public Uri? VideoUrl { get; set; }
-        public int? VideoUrlTtlSeconds { get; set; }
-        public string? VideoType { get; set; }
-        public string? Seed { get; set; }
-        public DateTimeOffset? SubmittedAt { get; set; }
-        public DateTimeOffset? CompletedAt { get; set; }
-    }
-
     internal static class TaskResultParser
     {
         public static ServerTaskState Parse(ReadOnlyMemory<byte> body, string requestedTaskId)

@@ -3,7 +3,8 @@ using System;
 using System.Management.Automation;
 using System.Security;
 using HighwayHailuo.Api;
-using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Errors;
+using HighwayHailuo.Hosting;
 
 namespace HighwayHailuo.Commands
 {

@@ -1,6 +1,7 @@
 // Disconnect-Highway: forgets what Connect-Highway stored in this runspace.
 using System.Management.Automation;
 using HighwayHailuo.Api;
+using HighwayHailuo.Hosting;
 
 namespace HighwayHailuo.Commands
 {

@@ -5,8 +5,9 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
-using HighwayHailuo.Infrastructure;
 using HighwayHailuo.Journal;
+using HighwayHailuo.Errors;
+using HighwayHailuo.Hosting;
 
 namespace HighwayHailuo.Commands
 {

@@ -8,8 +8,9 @@ using System.Management.Automation;
 using System.Threading;
 using HighwayHailuo.Api;
 using HighwayHailuo.Images;
-using HighwayHailuo.Infrastructure;
 using HighwayHailuo.Journal;
+using HighwayHailuo.Errors;
+using HighwayHailuo.Hosting;
 
 namespace HighwayHailuo.Commands
 {

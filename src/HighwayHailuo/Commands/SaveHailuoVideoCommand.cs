@@ -7,8 +7,10 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using HighwayHailuo.Api;
-using HighwayHailuo.Infrastructure;
 using HighwayHailuo.Saving;
+using HighwayHailuo.Errors;
+using HighwayHailuo.Hosting;
+using HighwayHailuo.Locking;
 
 namespace HighwayHailuo.Commands
 {

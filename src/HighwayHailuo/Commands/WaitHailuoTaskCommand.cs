@@ -6,8 +6,9 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
-using HighwayHailuo.Infrastructure;
 using HighwayHailuo.Waiting;
+using HighwayHailuo.Errors;
+using HighwayHailuo.Hosting;
 
 namespace HighwayHailuo.Commands
 {

@@ -4,7 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
-using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Errors;
 
 namespace HighwayHailuo.Images
 {

@@ -3,7 +3,7 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
-using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Errors;
 
 namespace HighwayHailuo.Images
 {

@@ -17,7 +17,8 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Errors;
+using HighwayHailuo.Locking;
 
 namespace HighwayHailuo.Journal
 {

@@ -6,6 +6,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using HighwayHailuo.Api;
+using HighwayHailuo.Errors;
 
 namespace HighwayHailuo.Waiting
 {

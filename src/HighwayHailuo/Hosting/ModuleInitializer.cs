@@ -8,7 +8,7 @@ using System.IO;
 using System.Management.Automation;
 using System.Reflection;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Hosting
 {
     public sealed class ModuleInitializer : IModuleAssemblyInitializer
     {

@@ -1,8 +1,9 @@
 // One task named on the pipeline: by a HailuoTask object or by a bare id.
 using System.Collections.Generic;
 using HighwayHailuo.Api;
+using HighwayHailuo.Errors;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Hosting
 {
     internal readonly struct TaskInput
     {

@@ -10,7 +10,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Hosting
 {
     internal sealed class ImagePathTransformationAttribute : ArgumentTransformationAttribute
     {

@@ -5,8 +5,9 @@ using System.Management.Automation;
 using System.Security;
 using System.Threading;
 using HighwayHailuo.Api;
+using HighwayHailuo.Errors;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Hosting
 {
     public abstract class HighwayCmdlet : PSCmdlet, IDisposable
     {

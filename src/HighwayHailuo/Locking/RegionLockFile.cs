@@ -15,7 +15,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Locking
 {
     internal sealed class RegionLockFile
     {

@@ -3,7 +3,7 @@ using System;
 using System.Management.Automation;
 using HighwayHailuo.Api;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Errors
 {
     internal static class HighwayErrors
     {

@@ -9,7 +9,7 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using HighwayHailuo.Api;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Hosting
 {
     /// <summary>Completes the ids of tasks this session submitted or saw, newest first, with their status as the tooltip.</summary>
     public sealed class TaskIdCompleter : IArgumentCompleter

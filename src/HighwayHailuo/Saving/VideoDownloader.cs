@@ -9,9 +9,10 @@ using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
-using HighwayHailuo.Infrastructure;
+using HighwayHailuo.Api;
+using HighwayHailuo.Errors;
 
-namespace HighwayHailuo.Api
+namespace HighwayHailuo.Saving
 {
     internal sealed class VideoDownloader
     {

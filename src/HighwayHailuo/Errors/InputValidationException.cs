@@ -2,7 +2,7 @@
 using System;
 using System.Management.Automation;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Errors
 {
     internal sealed class InputValidationException : Exception
     {

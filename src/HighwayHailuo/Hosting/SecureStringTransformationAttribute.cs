@@ -3,7 +3,7 @@ using System.Management.Automation;
 using System.Security;
 using HighwayHailuo.Api;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Hosting
 {
     internal sealed class SecureStringTransformationAttribute : ArgumentTransformationAttribute
     {

@@ -1,5 +1,5 @@
 // Every ErrorId the module writes, in one place, so they stay stable and greppable.
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Errors
 {
     internal static class ErrorIds
     {

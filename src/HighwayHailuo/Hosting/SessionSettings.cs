@@ -7,8 +7,9 @@ using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using System.Security;
 using System.Threading;
+using HighwayHailuo.Api;
 
-namespace HighwayHailuo.Api
+namespace HighwayHailuo.Hosting
 {
     internal sealed class SessionSettings
     {

@@ -5,7 +5,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Threading;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Hosting
 {
     internal sealed class PipelineDispatcher
     {

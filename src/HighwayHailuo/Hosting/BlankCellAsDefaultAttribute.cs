@@ -3,7 +3,7 @@
 // so it becomes the parameter's default, exactly as if the column were missing.
 using System.Management.Automation;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Hosting
 {
     internal sealed class BlankCellAsDefaultAttribute : ArgumentTransformationAttribute
     {

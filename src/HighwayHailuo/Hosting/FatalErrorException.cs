@@ -2,7 +2,7 @@
 using System;
 using System.Management.Automation;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Hosting
 {
     internal sealed class FatalErrorException : Exception
     {

@@ -2,7 +2,7 @@
 using System;
 using System.Management.Automation;
 
-namespace HighwayHailuo
+namespace HighwayHailuo.Errors
 {
     /// <summary>
     /// A failure talking to the Highway API or the video host. <see cref="ErrorId"/> is the stable

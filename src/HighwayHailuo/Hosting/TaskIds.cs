@@ -1,8 +1,9 @@
 // Task ids come from users and servers alike: check them before they go into a URL or a file name.
 using System.Linq;
 using System.Management.Automation;
+using HighwayHailuo.Errors;
 
-namespace HighwayHailuo.Infrastructure
+namespace HighwayHailuo.Hosting
 {
     internal static class TaskIds
     {
