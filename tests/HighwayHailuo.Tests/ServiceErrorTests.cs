@@ -129,7 +129,7 @@ public sealed class ServiceErrorTests
 
         var error = Assert.Single(result.Errors);
         Assert.Equal("HailuoServiceUnavailable," + New, error.FullyQualifiedErrorId);
-        Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
+        Assert.Equal(ErrorCategory.ResourceUnavailable, error.CategoryInfo.Category);
         Assert.Equal(4, result.Verbose.Count(v => v.Contains("Retrying")));
     }
 
@@ -147,7 +147,7 @@ public sealed class ServiceErrorTests
         Assert.Equal("HailuoRequestRejected," + New, error.FullyQualifiedErrorId);
         Assert.Contains("ILLEGAL_PROMPT", error.ErrorDetails.Message);
         Assert.Contains("scripted fault", error.ErrorDetails.Message);
-        var exception = Assert.IsType<HighwayApiException>(error.Exception);
+        var exception = Assert.IsType<HailuoException>(error.Exception);
         Assert.Equal((400, "ILLEGAL_PROMPT"), (exception.StatusCode!.Value, exception.ServerReason!));
         Assert.Single(result.Objects<HailuoTask>());
         Assert.Equal(2, fake.SubmitRequestCount);

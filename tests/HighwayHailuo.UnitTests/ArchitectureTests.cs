@@ -104,10 +104,12 @@ internal readonly record struct ModuleType(string Namespace, string Name)
 {
     private const string RootNamespace = "HighwayHailuo";
 
-    /// <summary>HighwayHailuo.Api.X → "Api", HighwayHailuo → "(root)"; null for code that is not the
-    /// module's own (compiler-embedded attributes, &lt;Module&gt;, &lt;PrivateImplementationDetails&gt;).</summary>
+    /// <summary>HighwayHailuo.Api.X → "Api"; the root namespace HighwayHailuo → "Models" (the public
+    /// types users name in scripts, [HighwayHailuo.HailuoTask], live in Models/ but keep the short
+    /// name); null for code that is not the module's own (compiler-embedded attributes,
+    /// &lt;Module&gt;, &lt;PrivateImplementationDetails&gt;).</summary>
     public static string? PartOf(string ns) =>
-        ns == RootNamespace ? "(root)" : ns.StartsWith(RootNamespace + ".", StringComparison.Ordinal) ? ns.Split('.')[1] : null;
+        ns == RootNamespace ? "Models" : ns.StartsWith(RootNamespace + ".", StringComparison.Ordinal) ? ns.Split('.')[1] : null;
 
     public string Part => PartOf(Namespace)!;
 
@@ -393,7 +395,7 @@ internal sealed class AssemblyDependencies
 /// <summary>The target layout and what each part must not use, checked on a plain graph of part edges.</summary>
 internal static class PartRules
 {
-    public static readonly string[] KnownParts = ["Errors", "Models", "Api", "Images", "Journal", "Waiting", "Saving", "Hosting", "Commands"];
+    public static readonly string[] KnownParts = ["Errors", "Models", "Locking", "Api", "Images", "Journal", "Waiting", "Saving", "Hosting", "Commands"];
 
     private const string Any = "*";
 
@@ -406,6 +408,7 @@ internal static class PartRules
         //       from        must not use  why
         new("Errors", Any, "Errors is the leaf every part reports through; it uses no other part"),
         new("Models", Any, "Models are the plain data every part shares; they use nothing but Errors", "Errors"),
+        new("Locking", Any, "cross-process locks are a leaf beside Errors; they know nothing of what they guard", "Errors"),
         new("Api", "Commands", "the HTTP client must not know the cmdlets that drive it"),
         new("Api", "Hosting", "the HTTP client must not know how PowerShell hosts it"),
         new("Images", "Api", "reading and checking local images must not need the HTTP client"),

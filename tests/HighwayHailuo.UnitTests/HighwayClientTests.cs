@@ -16,7 +16,7 @@ public sealed class HighwayClientTests
 
     private HighwayClient Client(TimeSpan? timeout = null)
     {
-        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString(Key), new Uri("https://api.test/base"), null);
+        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString(Key), new Uri("https://api.test/base"), null, null);
         var retry = new RetryPolicy { Delay = (d, _) => { _delays.Add(d); return Task.CompletedTask; } };
         var client = new HighwayClient(connection, new RequestGate(4), retry, null, new HttpClient(_stub));
         if (timeout != null)
@@ -30,7 +30,7 @@ public sealed class HighwayClientTests
     private static SubmitRequest UrlRequest(string prompt = "a \"quoted\" prompt [推进]") =>
         new(prompt, null, new Uri("https://images.test/cat.jpg?x=1"), 10, "768P", enablePromptExpansion: false, fastPretreatment: true);
 
-    private static async Task<HighwayApiException> Fails(Func<Task> action) => await Assert.ThrowsAsync<HighwayApiException>(action);
+    private static async Task<HailuoException> Fails(Func<Task> action) => await Assert.ThrowsAsync<HailuoException>(action);
 
     [Fact]
     public async Task SubmitSendsTheKeyAndTheSixFieldsToTheSubmitPath()
@@ -111,7 +111,7 @@ public sealed class HighwayClientTests
     public async Task ASubmissionThatTimesOutIsNeverRetried()
     {
         var slow = new SlowHandler(TimeSpan.FromSeconds(30));
-        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString(Key), new Uri("https://api.test/"), null);
+        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString(Key), new Uri("https://api.test/"), null, null);
         var client = new HighwayClient(connection, new RequestGate(1), new RetryPolicy(), null, new HttpClient(slow)) { SubmitTimeout = TimeSpan.FromMilliseconds(100) };
 
         var error = await Fails(() => client.SubmitAsync(UrlRequest(), default));
@@ -125,7 +125,7 @@ public sealed class HighwayClientTests
     public async Task ASubmissionWhoseBodyWasCutShortIsRetriedBecauseTheServerNeverHadItWhole()
     {
         var handler = new DropsFirstUploadHandler();
-        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString(Key), new Uri("https://api.test/"), null);
+        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString(Key), new Uri("https://api.test/"), null, null);
         var retry = new RetryPolicy { Delay = (d, _) => { _delays.Add(d); return Task.CompletedTask; } };
         var client = new HighwayClient(connection, new RequestGate(1), retry, null, new HttpClient(handler));
 

@@ -97,7 +97,7 @@ public sealed class ImageAndNamingTests
     [InlineData("https://user:pw@api.test/")]
     [InlineData("relative/path")]
     public void UnsafeBaseUrisAreRefused(string input) =>
-        Assert.Equal(ErrorIds.InvalidBaseUri, Assert.Throws<InputValidationException>(() => HighwayConnection.ValidateBaseUri(input, "test")).ErrorId);
+        Assert.Equal(ErrorIds.InvalidBaseUri, Assert.Throws<HailuoException>(() => HighwayConnection.ValidateBaseUri(input, "test")).ErrorId);
 
     [Theory]
     [InlineData("https://hh-secret-1@api.test/", "hh-secret-1")]
@@ -105,7 +105,7 @@ public sealed class ImageAndNamingTests
     [InlineData("https://api.test/?key=hh-secret-3", "hh-secret-3")]
     public void ARefusedBaseUriNeverEchoesItsSecrets(string input, string secret)
     {
-        var error = Assert.Throws<InputValidationException>(() => HighwayConnection.ValidateBaseUri(input, "test"));
+        var error = Assert.Throws<HailuoException>(() => HighwayConnection.ValidateBaseUri(input, "test"));
         Assert.DoesNotContain(secret, error.Message);
         Assert.Contains("The base URI from test (", error.Message); // still says which URI was refused
     }

@@ -71,7 +71,7 @@ public sealed class ParsingAndContentTests
     [InlineData("""{"videos":[]}""")]
     public void AnythingElseIsHailuoResponseInvalid(string body)
     {
-        var error = Assert.Throws<HighwayApiException>(() => Parse(body));
+        var error = Assert.Throws<HailuoException>(() => Parse(body));
         Assert.Equal(ErrorIds.HailuoResponseInvalid, error.ErrorId);
     }
 

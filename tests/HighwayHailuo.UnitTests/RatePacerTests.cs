@@ -109,7 +109,7 @@ public sealed class RatePacerTests
         // 3 submissions per 300 ms, 429 without Retry-After beyond; two attempts per submission
         // would not survive even the first burst's refusals if 429s counted as attempts.
         var server = new SlidingWindowServer(3, TimeSpan.FromMilliseconds(300));
-        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString("unit-test-key"), new Uri("https://api.test/"), null);
+        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString("unit-test-key"), new Uri("https://api.test/"), null, null);
         var retry = new RetryPolicy { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1) };
         var client = new HighwayClient(connection, new RequestGate(4), retry, null, new HttpClient(server))
         {

@@ -84,7 +84,7 @@ namespace HighwayHailuo.Api
                     turn?.Counted();
                     return result;
                 }
-                catch (HighwayApiException ex) when (ex.Retryable)
+                catch (HailuoException ex) when (ex.Retryable)
                 {
                     // A 429 while the server accepts others in the window is a place in the queue,
                     // not a failure: the pacer holds the next attempt until there is room, and it
@@ -110,7 +110,7 @@ namespace HighwayHailuo.Api
                     turn?.Dispose(); // hold no place in the window while backing off
                     await _retry.Delay(delay, cancellationToken).ConfigureAwait(false);
                 }
-                catch (HighwayApiException ex) when (ex.StatusCode.HasValue)
+                catch (HailuoException ex) when (ex.StatusCode.HasValue)
                 {
                     turn?.Counted(); // the server answered, so it counted the request
                     throw;
@@ -118,18 +118,13 @@ namespace HighwayHailuo.Api
             }
         }
 
-        private static HighwayApiException GiveUp(HighwayApiException last, int attempts, TimeSpan? retryAfter)
+        private static HailuoException GiveUp(HailuoException last, int attempts, TimeSpan? retryAfter)
         {
             string message = last.Message + (retryAfter is TimeSpan wait
                 ? string.Format(CultureInfo.InvariantCulture, " The server asked to wait {0:0} s; try again after {1:u}.", wait.TotalSeconds, DateTime.UtcNow + wait)
                 : string.Format(CultureInfo.InvariantCulture, " Gave up after {0} attempt{1}.", attempts, attempts == 1 ? "" : "s"));
-            return new HighwayApiException(last.ErrorId, last.Category, message, last.StatusCode, last.ServerReason, last.ServerMessage, last.InnerException)
-            {
-                RetryAfter = retryAfter ?? last.RetryAfter,
-                IsTerminating = last.IsTerminating,
-                // Still transient in kind: a caller that waits longer (Wait-HailuoTask) may try again later.
-                Retryable = last.Retryable,
-            };
+            // Still transient in kind (Retryable kept): a caller that waits longer (Wait-HailuoTask) may try again later.
+            return last.WithMessage(message, retryAfter);
         }
 
         private async Task<string> SubmitOnceAsync(SubmitRequest request, CancellationToken cancellationToken)
@@ -149,7 +144,7 @@ namespace HighwayHailuo.Api
                 if (content is DataUriJsonContent streamed && streamed.ImageChangedWhileSending)
                 {
                     // The body was cut short, so the server cannot have accepted it.
-                    throw new HighwayApiException(ErrorIds.ImageUnreadable, ErrorCategory.ReadError,
+                    throw new HailuoException(ErrorIds.ImageUnreadable,
                         $"The image '{request.SourceImage}' changed while it was being sent; it was not submitted.", inner: ex);
                 }
                 if (NeverConnected(ex))
@@ -158,9 +153,8 @@ namespace HighwayHailuo.Api
                 {
                     // The connection failed before the whole body was written: with its length
                     // declared up front, the server never had a complete request to act on.
-                    throw new HighwayApiException(ErrorIds.HailuoServiceUnavailable, ErrorCategory.ConnectionError,
-                        $"The connection to {_connection.BaseUri.Host} dropped while the request was being sent: {Scrub(ex.GetBaseException().Message)}.", inner: ex)
-                    { Retryable = true };
+                    throw new HailuoException(ErrorIds.HailuoServiceUnavailable,
+                        $"The connection to {_connection.BaseUri.Host} dropped while the request was being sent: {Scrub(ex.GetBaseException().Message)}.", retryable: true, inner: ex);
                 }
                 throw OutcomeUnknown(request, ex is TimeoutException
                     ? $"no answer within {SubmitTimeout.TotalSeconds:0} s"
@@ -176,11 +170,9 @@ namespace HighwayHailuo.Api
             }
 
             var error = MapError(response, isSubmit: true);
-            bool provablyNotCreated = response.StatusCode == 429 || response.StatusCode == 503
-                || (response.StatusCode == 500 && string.Equals(error.ServerReason, "CREATE_TASK_FAILED", StringComparison.OrdinalIgnoreCase));
-            if (response.StatusCode >= 500 && !provablyNotCreated)
+            // A submission is retryable only when the server provably created no task (MapError).
+            if (response.StatusCode >= 500 && !error.Retryable)
                 throw OutcomeUnknown(request, "the server answered " + response.StatusLine + DescribeServerError(error), response, null);
-            error.Retryable = provablyNotCreated;
             throw error;
         }
 
@@ -197,34 +189,22 @@ namespace HighwayHailuo.Api
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new HighwayApiException(ErrorIds.HailuoServiceUnavailable, ErrorCategory.ConnectionError,
-                    $"Could not read task '{taskId}' from {_connection.BaseUri.Host}: {Scrub(ex.GetBaseException().Message)}.", inner: ex)
-                { Retryable = true };
+                throw new HailuoException(ErrorIds.HailuoServiceUnavailable,
+                    $"Could not read task '{taskId}' from {_connection.BaseUri.Host}: {Scrub(ex.GetBaseException().Message)}.", retryable: true, inner: ex);
             }
 
             if (response.IsSuccess)
             {
                 if (response.Truncated)
                 {
-                    throw new HighwayApiException(ErrorIds.HailuoResponseInvalid, ErrorCategory.InvalidResult,
-                        $"The task-result answer for task '{taskId}' is larger than {MaxResultBodyBytes:N0} bytes; it was not read.", response.StatusCode)
-                    { Retryable = true };
+                    throw new HailuoException(ErrorIds.HailuoResponseInvalid,
+                        $"The task-result answer for task '{taskId}' is larger than {MaxResultBodyBytes:N0} bytes; it was not read.", response.StatusCode, retryable: true);
                 }
-                try
-                {
-                    return TaskResultParser.Parse(response.Body, taskId);
-                }
-                catch (HighwayApiException invalid)
-                {
-                    // A proxy's HTML page or a half-written answer may be passing; try again a few times.
-                    invalid.Retryable = true;
-                    throw;
-                }
+                // An answer it cannot read is retryable: a proxy's HTML page or a half-written answer may be passing.
+                return TaskResultParser.Parse(response.Body, taskId);
             }
 
-            var error = MapError(response, isSubmit: false, taskId);
-            error.Retryable = response.StatusCode == 429 || response.StatusCode == 408 || response.StatusCode >= 500;
-            throw error;
+            throw MapError(response, isSubmit: false, taskId);
         }
 
         /// <summary>Sends one request with the key and a deadline, and reads at most <paramref name="maxBody"/> bytes of the answer.</summary>
@@ -265,66 +245,66 @@ namespace HighwayHailuo.Api
         }
 
         /// <summary>Turns a non-success answer into the module's error, reading the server's JSON error body when there is one.</summary>
-        private HighwayApiException MapError(ApiResponse response, bool isSubmit, string? taskId = null)
+        private HailuoException MapError(ApiResponse response, bool isSubmit, string? taskId = null)
         {
             ParseErrorBody(response.Body, out string? reason, out string? serverMessage);
             reason = Scrub(reason);
             serverMessage = Scrub(serverMessage);
             int status = response.StatusCode;
             string server = DescribeServerError(reason, serverMessage);
+            // Safe to send again: for a submission only when the server provably created no task;
+            // for a read, whenever the server may answer better later.
+            bool retryable = isSubmit
+                ? status == 429 || status == 503 || (status == 500 && string.Equals(reason, "CREATE_TASK_FAILED", StringComparison.OrdinalIgnoreCase))
+                : status == 429 || status == 408 || status >= 500;
 
             if (status == 401 || status == 403 || string.Equals(reason, "MISSING_API_KEY", StringComparison.OrdinalIgnoreCase))
             {
-                return new HighwayApiException(ErrorIds.HailuoAuthenticationFailed, ErrorCategory.AuthenticationError,
+                return new HailuoException(ErrorIds.HailuoAuthenticationFailed,
                     $"The Highway API refused the API key from {_connection.KeySource} ({response.StatusLine}{server}). Check the key, or set another with Connect-Highway or $env:{HighwayConnection.ApiKeyVariable}.",
-                    status, reason, serverMessage)
-                { IsTerminating = true };
+                    status, reason, serverMessage, terminating: true);
             }
             if (status == 404)
             {
                 if (isSubmit || string.Equals(reason, "API_NOT_FOUND", StringComparison.OrdinalIgnoreCase))
                 {
-                    return new HighwayApiException(ErrorIds.HailuoEndpointNotFound, ErrorCategory.ObjectNotFound,
+                    return new HailuoException(ErrorIds.HailuoEndpointNotFound,
                         $"The Highway API at {_connection.BaseUri} has no such endpoint ({response.StatusLine}{server}). Check -BaseUri or $env:{HighwayConnection.BaseUriVariable}.",
-                        status, reason, serverMessage)
-                    { IsTerminating = true };
+                        status, reason, serverMessage, terminating: true);
                 }
-                return new HighwayApiException(ErrorIds.HailuoTaskNotFound, ErrorCategory.ObjectNotFound,
-                    $"The Highway API has no task '{taskId}' ({response.StatusLine}{server}).", status, reason, serverMessage);
+                return new HailuoException(ErrorIds.HailuoTaskNotFound,
+                    $"The Highway API has no task '{taskId}' ({response.StatusLine}{server}).", status, reason, serverMessage, retryable);
             }
             if (status == 429)
             {
-                return new HighwayApiException(ErrorIds.HailuoRateLimited, ErrorCategory.LimitsExceeded,
-                    $"The Highway API is rate limiting requests ({response.StatusLine}{server}).", status, reason, serverMessage)
-                { RetryAfter = response.RetryAfter };
+                return new HailuoException(ErrorIds.HailuoRateLimited,
+                    $"The Highway API is rate limiting requests ({response.StatusLine}{server}).", status, reason, serverMessage, retryable, retryAfter: response.RetryAfter);
             }
             if (status >= 500 || status == 408)
             {
-                return new HighwayApiException(ErrorIds.HailuoServiceUnavailable, ErrorCategory.ResourceUnavailable,
-                    $"The Highway API is unavailable ({response.StatusLine}{server}).", status, reason, serverMessage)
-                { RetryAfter = response.RetryAfter };
+                return new HailuoException(ErrorIds.HailuoServiceUnavailable,
+                    $"The Highway API is unavailable ({response.StatusLine}{server}).", status, reason, serverMessage, retryable, retryAfter: response.RetryAfter);
             }
-            return new HighwayApiException(ErrorIds.HailuoRequestRejected, ErrorCategory.InvalidArgument,
-                $"The Highway API rejected the request ({response.StatusLine}{server}).", status, reason, serverMessage);
+            return new HailuoException(ErrorIds.HailuoRequestRejected,
+                $"The Highway API rejected the request ({response.StatusLine}{server}).", status, reason, serverMessage, retryable);
         }
 
-        private HighwayApiException Unreachable(Exception ex) =>
-            new HighwayApiException(ErrorIds.HailuoServiceUnavailable, ErrorCategory.ConnectionError,
-                $"Could not connect to {_connection.BaseUri.Host}: {Scrub(ex.GetBaseException().Message)}.", inner: ex)
-            { Retryable = true };
+        private HailuoException Unreachable(Exception ex) =>
+            new HailuoException(ErrorIds.HailuoServiceUnavailable,
+                $"Could not connect to {_connection.BaseUri.Host}: {Scrub(ex.GetBaseException().Message)}.", retryable: true, inner: ex);
 
-        private HighwayApiException OutcomeUnknown(SubmitRequest request, string why, ApiResponse? response, Exception? inner)
+        private HailuoException OutcomeUnknown(SubmitRequest request, string why, ApiResponse? response, Exception? inner)
         {
             ParseErrorBody(response?.Body ?? default, out string? reason, out string? serverMessage);
             string prompt = request.Prompt.Length > 80 ? request.Prompt.Substring(0, 77) + "..." : request.Prompt;
-            return new HighwayApiException(ErrorIds.HailuoSubmitOutcomeUnknown, ErrorCategory.ConnectionError,
+            return new HailuoException(ErrorIds.HailuoSubmitOutcomeUnknown,
                 string.Format(CultureInfo.InvariantCulture,
                     "The submission of '{0}' ({1} s, {2}, prompt '{3}') may or may not have created a task: {4}. It was not retried, because a retry could bill twice. Check the task list in your Highway account before submitting this image again.",
                     request.SourceImage, request.Duration, request.Resolution, prompt, why),
-                response?.StatusCode, Scrub(reason), Scrub(serverMessage), inner);
+                response?.StatusCode, Scrub(reason), Scrub(serverMessage), inner: inner);
         }
 
-        private static string DescribeServerError(HighwayApiException error) => DescribeServerError(error.ServerReason, error.ServerMessage);
+        private static string DescribeServerError(HailuoException error) => DescribeServerError(error.ServerReason, error.ServerMessage);
 
         private static string DescribeServerError(string? reason, string? message)
         {

@@ -5,7 +5,6 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Security;
 using HighwayHailuo.Errors;
-using HighwayHailuo.Hosting;
 
 namespace HighwayHailuo.Api
 {
@@ -33,7 +32,7 @@ namespace HighwayHailuo.Api
         /// Applies the documented precedence to each setting on its own: parameter, then
         /// Connect-Highway, then environment variable, then the default.
         /// </summary>
-        public static HighwayConnection Resolve(SecureString? apiKeyParameter, Uri? baseUriParameter, SessionSettings? session)
+        public static HighwayConnection Resolve(SecureString? apiKeyParameter, Uri? baseUriParameter, SecureString? connectedKey, Uri? connectedBaseUri)
         {
             SecureString? key;
             string source;
@@ -42,9 +41,9 @@ namespace HighwayHailuo.Api
                 key = apiKeyParameter;
                 source = "the -ApiKey parameter";
             }
-            else if (session?.ApiKey != null)
+            else if (connectedKey != null)
             {
-                key = session.ApiKey;
+                key = connectedKey;
                 source = "Connect-Highway";
             }
             else if (Environment.GetEnvironmentVariable(ApiKeyVariable) is string fromEnv && fromEnv.Trim().Length > 0)
@@ -61,8 +60,8 @@ namespace HighwayHailuo.Api
             Uri baseUri;
             if (baseUriParameter != null)
                 baseUri = ValidateBaseUri(baseUriParameter.OriginalString, "-BaseUri");
-            else if (session?.BaseUri != null)
-                baseUri = session.BaseUri;
+            else if (connectedBaseUri != null)
+                baseUri = connectedBaseUri;
             else if (Environment.GetEnvironmentVariable(BaseUriVariable) is string envUri && envUri.Trim().Length > 0)
                 baseUri = ValidateBaseUri(envUri.Trim(), "$env:" + BaseUriVariable);
             else
@@ -80,17 +79,17 @@ namespace HighwayHailuo.Api
             string shown = Redact(text);
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
             {
-                throw new InputValidationException(ErrorIds.InvalidBaseUri, ErrorCategory.InvalidArgument,
+                throw new HailuoException(ErrorIds.InvalidBaseUri,
                     $"The base URI from {from} ('{shown}') is not an absolute http or https URI.");
             }
             if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri))
             {
-                throw new InputValidationException(ErrorIds.InvalidBaseUri, ErrorCategory.SecurityError,
+                throw new HailuoException(ErrorIds.InvalidBaseUri,
                     $"The base URI from {from} ('{shown}') uses plain http; the API key may only travel over https (plain http is allowed for a loopback address only, for testing).");
             }
             if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
             {
-                throw new InputValidationException(ErrorIds.InvalidBaseUri, ErrorCategory.InvalidArgument,
+                throw new HailuoException(ErrorIds.InvalidBaseUri,
                     $"The base URI from {from} ('{shown}') must not carry a query, fragment or user information.");
             }
             var builder = new UriBuilder(uri);

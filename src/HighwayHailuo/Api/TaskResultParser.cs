@@ -99,8 +99,8 @@ namespace HighwayHailuo.Api
             _ => HailuoTaskStatus.Unknown,
         };
 
-        private static HighwayApiException Invalid(string message, Exception? inner = null) =>
-            new HighwayApiException(ErrorIds.HailuoResponseInvalid, ErrorCategory.InvalidResult, message, 200, inner: inner);
+        private static HailuoException Invalid(string message, Exception? inner = null) =>
+            new HailuoException(ErrorIds.HailuoResponseInvalid, message, 200, retryable: true, inner: inner); // may be a passing proxy page
 
         private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 

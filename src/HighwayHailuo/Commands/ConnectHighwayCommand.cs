@@ -31,7 +31,7 @@ namespace HighwayHailuo.Commands
         {
             if (ApiKey == null || ApiKey.Length == 0)
             {
-                ThrowTerminatingError(HighwayErrors.Create(ErrorIds.ApiKeyMissing, ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.ApiKeyMissing,
                     "The API key given to Connect-Highway is empty.", null));
             }
             Uri? baseUri = null;
@@ -41,9 +41,9 @@ namespace HighwayHailuo.Commands
                 {
                     baseUri = HighwayConnection.ValidateBaseUri(BaseUri.OriginalString, "-BaseUri");
                 }
-                catch (InputValidationException ex)
+                catch (HailuoException ex)
                 {
-                    ThrowTerminatingError(HighwayErrors.From(ex, HighwayConnection.Redact(BaseUri.OriginalString)));
+                    ThrowTerminatingError(HailuoErrors.Record(ex, HighwayConnection.Redact(BaseUri.OriginalString)));
                 }
             }
             var session = SessionSettings.Current;

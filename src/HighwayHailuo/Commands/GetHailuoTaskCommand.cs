@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using HighwayHailuo.Journal;
 using HighwayHailuo.Errors;
 using HighwayHailuo.Hosting;
+using HighwayHailuo.Api;
 
 namespace HighwayHailuo.Commands
 {
@@ -87,9 +88,9 @@ namespace HighwayHailuo.Commands
             {
                 journal = TaskJournal.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path), create: false);
             }
-            catch (InputValidationException ex)
+            catch (HailuoException ex)
             {
-                ThrowTerminatingError(HighwayErrors.From(ex, path));
+                ThrowTerminatingError(HailuoErrors.Record(ex, path));
                 yield break;
             }
             if (journal.Warning != null)
@@ -119,7 +120,7 @@ namespace HighwayHailuo.Commands
                 long sequence = _nextSequence++;
                 if (input.Error != null)
                 {
-                    Finish(sequence, () => WriteError(HighwayErrors.From(input.Error, input.Target)));
+                    Finish(sequence, () => WriteError(HailuoErrors.Record(input.Error, input.Target)));
                     continue;
                 }
                 var client = RequireClient();
@@ -135,7 +136,7 @@ namespace HighwayHailuo.Commands
             try
             {
                 var state = await client.GetTaskAsync(input.TaskId!, CancelToken).ConfigureAwait(false);
-                var task = HailuoTask.FromServer(input.TaskId!, state, input.Known, DateTimeOffset.UtcNow);
+                var task = TaskSnapshots.FromServer(input.TaskId!, state, input.Known, DateTimeOffset.UtcNow);
                 Session.Remember(task);
                 Dispatcher.Post(() => Finish(sequence, () =>
                 {
@@ -146,7 +147,7 @@ namespace HighwayHailuo.Commands
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
             }
-            catch (HighwayApiException ex) when (!ex.IsTerminating)
+            catch (HailuoException ex) when (!ex.IsTerminating)
             {
                 Dispatcher.Post(() => Finish(sequence, () => ReportItemError(ex, input.Target)));
             }

@@ -123,13 +123,13 @@ namespace HighwayHailuo.Commands
             // terminating error before any input is read. Values from pipeline rows are checked per row.
             var bound = MyInvocation.BoundParameters;
             if (CameraMovement != null && CameraMovement.Length > CameraCommands.MaxPerPrompt)
-                ThrowTerminatingError(HighwayErrors.Create(ErrorIds.TooManyCameraMovements, ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.TooManyCameraMovements,
                     string.Format(CultureInfo.InvariantCulture, "{0} camera moves were given ({1}); the model follows at most {2} at once.",
                         CameraMovement.Length, string.Join(", ", CameraMovement), CameraCommands.MaxPerPrompt), CameraMovement));
-            if (bound.ContainsKey(nameof(Duration)) && bound.ContainsKey(nameof(Resolution)) && DurationResolutionError(Duration, Resolution) is InputValidationException mismatch)
-                ThrowTerminatingError(HighwayErrors.From(mismatch, null));
-            if (bound.ContainsKey(nameof(Prompt)) && PromptError(CameraCommands.Append(Prompt, CameraMovement)) is InputValidationException badPrompt)
-                ThrowTerminatingError(HighwayErrors.From(badPrompt, null));
+            if (bound.ContainsKey(nameof(Duration)) && bound.ContainsKey(nameof(Resolution)) && DurationResolutionError(Duration, Resolution) is HailuoException mismatch)
+                ThrowTerminatingError(HailuoErrors.Record(mismatch, null));
+            if (bound.ContainsKey(nameof(Prompt)) && PromptError(CameraCommands.Append(Prompt, CameraMovement)) is HailuoException badPrompt)
+                ThrowTerminatingError(HailuoErrors.Record(badPrompt, null));
             if (Journal != null)
                 _journal = OpenJournal(Journal);
             _runner = new ItemRunner(Dispatcher, ThrottleLimit);
@@ -141,16 +141,16 @@ namespace HighwayHailuo.Commands
             try
             {
                 if (Directory.Exists(full) || !Directory.Exists(System.IO.Path.GetDirectoryName(full)))
-                    throw new InputValidationException(ErrorIds.JournalWriteFailed, ErrorCategory.WriteError,
+                    throw new HailuoException(ErrorIds.JournalWriteFailed,
                         $"The journal '{full}' cannot be written: {(Directory.Exists(full) ? "it is a folder" : "its folder does not exist")}. Nothing was sent.");
                 var journal = TaskJournal.Open(full, create: true);
                 if (journal.Warning != null)
                     WriteWarning(journal.Warning);
                 return journal;
             }
-            catch (InputValidationException ex)
+            catch (HailuoException ex)
             {
-                ThrowTerminatingError(HighwayErrors.From(ex, path));
+                ThrowTerminatingError(HailuoErrors.Record(ex, path));
                 throw; // not reached
             }
         }
@@ -237,17 +237,17 @@ namespace HighwayHailuo.Commands
                 if (input.Error != null)
                     throw input.Error;
                 LocalImage? image = input.LocalPath != null ? LocalImage.Inspect(input.LocalPath) : null;
-                if (DurationResolutionError(duration, resolution) is InputValidationException mismatch)
+                if (DurationResolutionError(duration, resolution) is HailuoException mismatch)
                     throw mismatch;
-                if (PromptError(prompt) is InputValidationException badPrompt)
+                if (PromptError(prompt) is HailuoException badPrompt)
                     throw badPrompt;
                 description = image != null ? image.Describe() : input.Url!.OriginalString + " (URL, sent unchanged)";
                 return new SubmitRequest(prompt, image, image == null ? input.Url : null, duration, resolution,
                     enablePromptExpansion: !NoPromptExpansion, fastPretreatment: FastPretreatment);
             }
-            catch (InputValidationException ex)
+            catch (HailuoException ex)
             {
-                WriteError(HighwayErrors.From(ex, input.Target));
+                WriteError(HailuoErrors.Record(ex, input.Target));
                 return null;
             }
         }
@@ -267,16 +267,7 @@ namespace HighwayHailuo.Commands
 
                 var submittedAt = DateTimeOffset.UtcNow;
                 string taskId = await client.SubmitAsync(request, CancelToken).ConfigureAwait(false);
-                var task = new HailuoTask(taskId)
-                {
-                    Status = HailuoTaskStatus.Queued,
-                    SourceImage = request.SourceImage,
-                    Prompt = request.Prompt,
-                    Duration = request.Duration,
-                    Resolution = request.Resolution,
-                    SubmittedAt = submittedAt,
-                    LastUpdated = DateTimeOffset.UtcNow,
-                };
+                var task = TaskSnapshots.Submitted(taskId, request, submittedAt, DateTimeOffset.UtcNow);
                 Session.Remember(task); // listed by Get-HailuoTask from now on, even if Ctrl+C comes next
                 try
                 {
@@ -293,17 +284,17 @@ namespace HighwayHailuo.Commands
                 if (claim != null)
                     RecordFailure(claim, request.LastBodySent, "stopped (Ctrl+C) " + (request.LastBodySent ? "after the request was sent, before the answer" : "before the request was sent"));
             }
-            catch (InputValidationException journalFailure) when (journalFailure.ErrorId == ErrorIds.JournalWriteFailed)
+            catch (HailuoException journalFailure) when (journalFailure.ErrorId == ErrorIds.JournalWriteFailed)
             {
                 if (claim != null)
                     _journal!.Release(claim); // an identical item waiting on it must not wait forever
-                throw new FatalErrorException(HighwayErrors.From(journalFailure, Journal)); // stop before spending more
+                throw new FatalErrorException(HailuoErrors.Record(journalFailure, Journal)); // stop before spending more
             }
             catch (Exception ex)
             {
                 if (claim != null)
                 {
-                    bool mayExist = ex is HighwayApiException api ? api.ErrorId == ErrorIds.HailuoSubmitOutcomeUnknown : request.LastBodySent;
+                    bool mayExist = ex is HailuoException api ? api.ErrorId == ErrorIds.HailuoSubmitOutcomeUnknown : request.LastBodySent;
                     RecordFailure(claim, mayExist, ex.Message);
                 }
                 PostItemError(ex, target);
@@ -323,8 +314,8 @@ namespace HighwayHailuo.Commands
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new InputValidationException(ErrorIds.ImageUnreadable, ErrorCategory.ReadError,
-                    $"The image '{request.SourceImage}' could not be read: {ex.Message}", ex);
+                throw new HailuoException(ErrorIds.ImageUnreadable,
+                    $"The image '{request.SourceImage}' could not be read: {ex.Message}", inner: ex);
             }
             DateTime? busySince = null;
             while (true)
@@ -350,7 +341,7 @@ namespace HighwayHailuo.Commands
                     }
                     else if (DateTime.UtcNow - busySince > ClaimPatience)
                     {
-                        throw new InputValidationException(ErrorIds.JournalClaimBusy, ErrorCategory.ResourceBusy, string.Format(CultureInfo.InvariantCulture,
+                        throw new HailuoException(ErrorIds.JournalClaimBusy, string.Format(CultureInfo.InvariantCulture,
                             "'{0}' has been in the middle of a submission by another process that uses the journal '{1}' for over {2:0} minutes. It was not sent, so that it cannot be billed twice; run the command again once that process has finished.",
                             request.SourceImage, journal.Path, ClaimPatience.TotalMinutes));
                     }
@@ -376,7 +367,7 @@ namespace HighwayHailuo.Commands
                         "The journal says an earlier submission of '{0}' ({1} s, {2}) on {3:u} may or may not have created a task{4}. It was not sent again, because that could bill twice. Check the task list in your Highway account; use -Force to submit it anyway.",
                         recorded.SourceImage, recorded.Duration, recorded.Resolution, recorded.Time,
                         string.IsNullOrEmpty(recorded.Error) ? " (the session ended while it was being sent)" : ": " + recorded.Error);
-                    Dispatcher.Post(() => WriteError(HighwayErrors.Create(ErrorIds.HailuoSubmitOutcomeUnknown, ErrorCategory.ResourceExists, message, target)));
+                    Dispatcher.Post(() => WriteError(HailuoErrors.Record(ErrorIds.HailuoSubmitOutcomeUnknown, message, target)));
                 }
                 return null;
             }
@@ -388,7 +379,7 @@ namespace HighwayHailuo.Commands
             {
                 _journal!.Append(claim.With(mayHaveCreatedTask ? JournalState.Unknown : JournalState.NotSubmitted, error: why));
             }
-            catch (InputValidationException)
+            catch (HailuoException)
             {
                 // The journal already holds "submitting" for it, which reads as unknown: still safe.
                 _journal!.Release(claim);
@@ -398,15 +389,15 @@ namespace HighwayHailuo.Commands
         private static string NormaliseResolution(string resolution) =>
             resolution.Trim().ToUpperInvariant() == "1080P" ? "1080P" : "768P";
 
-        private static InputValidationException? DurationResolutionError(int duration, string resolution) =>
+        private static HailuoException? DurationResolutionError(int duration, string resolution) =>
             duration == 10 && NormaliseResolution(resolution) == "1080P"
-                ? new InputValidationException(ErrorIds.DurationResolutionMismatch, ErrorCategory.InvalidArgument,
+                ? new HailuoException(ErrorIds.DurationResolutionMismatch,
                     "A 10-second video is available at 768P only; use -Duration 6 for 1080P or -Resolution 768P for 10 seconds.")
                 : null;
 
-        private static InputValidationException? PromptError(string prompt) =>
+        private static HailuoException? PromptError(string prompt) =>
             prompt.Length > ImageLimits.MaxPromptLength
-                ? new InputValidationException(ErrorIds.PromptTooLong, ErrorCategory.InvalidArgument,
+                ? new HailuoException(ErrorIds.PromptTooLong,
                     string.Format(CultureInfo.InvariantCulture, "The prompt is {0:N0} characters; the limit is {1:N0}.", prompt.Length, ImageLimits.MaxPromptLength))
                 : null;
     }

@@ -88,12 +88,12 @@ namespace HighwayHailuo.Commands
             }
             catch (Exception ex) when (ex is PSArgumentException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException)
             {
-                ThrowTerminatingError(HighwayErrors.Create(ErrorIds.DestinationInvalid, ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.DestinationInvalid,
                     $"Cannot save into '{Destination}': {ex.Message}", Destination, ex));
             }
             if (File.Exists(_folder))
             {
-                ThrowTerminatingError(HighwayErrors.Create(ErrorIds.DestinationInvalid, ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.DestinationInvalid,
                     $"Cannot save into '{Destination}': it is a file; -Destination takes a folder.", Destination));
             }
             _namer = new VideoFileNamer(_folder);
@@ -110,7 +110,7 @@ namespace HighwayHailuo.Commands
             {
                 if (input.Error != null)
                 {
-                    WriteError(HighwayErrors.From(input.Error, input.Target));
+                    WriteError(HailuoErrors.Record(input.Error, input.Target));
                     continue;
                 }
                 var task = ReadyTask(input);
@@ -153,10 +153,10 @@ namespace HighwayHailuo.Commands
                     var client = RequireClient();
                     string id = input.TaskId!;
                     var known = task;
-                    task = RunSync(async ct => HailuoTask.FromServer(id, await client.GetTaskAsync(id, ct).ConfigureAwait(false), known, DateTimeOffset.UtcNow));
+                    task = RunSync(async ct => TaskSnapshots.FromServer(id, await client.GetTaskAsync(id, ct).ConfigureAwait(false), known, DateTimeOffset.UtcNow));
                     Session.Remember(task);
                 }
-                catch (Exception ex) when (ex is HighwayApiException || ex is InputValidationException)
+                catch (HailuoException ex)
                 {
                     ReportItemError(ex, input.Target);
                     return null;
@@ -165,18 +165,18 @@ namespace HighwayHailuo.Commands
 
             if (task!.Status == HailuoTaskStatus.Failed)
             {
-                WriteError(WaitHailuoTaskCommand.TaskFailedError(task));
+                WriteError(HailuoErrors.TaskFailed(task.TaskId, task.SourceImage, task.Reason, task));
                 return null;
             }
             if (task.Status != HailuoTaskStatus.Succeeded)
             {
-                WriteError(HighwayErrors.Create(ErrorIds.HailuoTaskNotReady, ErrorCategory.ResourceUnavailable,
+                WriteError(HailuoErrors.Record(ErrorIds.HailuoTaskNotReady,
                     $"Task '{task.TaskId}' is {task.Status}{(task.ProgressPercent is int p ? $" ({p}%)" : "")}, not finished; wait for it first: Wait-HailuoTask -TaskId {task.TaskId} | Save-HailuoVideo", task));
                 return null;
             }
             if (task.VideoUrl == null)
             {
-                WriteError(HighwayErrors.Create(ErrorIds.VideoDownloadFailed, ErrorCategory.InvalidResult,
+                WriteError(HailuoErrors.Record(ErrorIds.VideoDownloadFailed,
                     $"Task '{task.TaskId}' succeeded but the server named no video to download.", task));
                 return null;
             }
@@ -195,7 +195,7 @@ namespace HighwayHailuo.Commands
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                WriteError(HighwayErrors.Create(ErrorIds.DestinationInvalid, ErrorCategory.WriteError,
+                WriteError(HailuoErrors.Record(ErrorIds.DestinationInvalid,
                     $"Cannot create the folder '{_folder}': {ex.Message}", task, ex));
                 return false;
             }
@@ -223,7 +223,7 @@ namespace HighwayHailuo.Commands
         }
 
         private static ErrorRecord FileExistsError(string path, HailuoTask task) =>
-            HighwayErrors.Create(ErrorIds.VideoFileExists, ErrorCategory.ResourceExists,
+            HailuoErrors.Record(ErrorIds.VideoFileExists,
                 $"The file '{path}' already exists; the video of task '{task.TaskId}' was not saved. Use -Force to overwrite it, or -SkipExisting to keep it.", task);
 
         // One lock file per user and machine for all saves; a lock per destination file in it.
@@ -257,7 +257,7 @@ namespace HighwayHailuo.Commands
                 }
                 if (!mayGoOn)
                 {
-                    Dispatcher.Post(() => WriteError(HighwayErrors.Create(ErrorIds.VideoSaveBusy, ErrorCategory.ResourceBusy,
+                    Dispatcher.Post(() => WriteError(HailuoErrors.Record(ErrorIds.VideoSaveBusy,
                         $"Another process has been saving '{path}' for over {s_savePatience.TotalMinutes:0} minutes; the video of task '{task.TaskId}' was not saved. Run the command again once it has finished.", task)));
                     return;
                 }

@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using HighwayHailuo.Waiting;
 using HighwayHailuo.Errors;
 using HighwayHailuo.Hosting;
+using HighwayHailuo.Api;
 
 namespace HighwayHailuo.Commands
 {
@@ -83,7 +84,7 @@ namespace HighwayHailuo.Commands
             {
                 if (input.Error != null)
                 {
-                    WriteError(HighwayErrors.From(input.Error, input.Target));
+                    WriteError(HailuoErrors.Record(input.Error, input.Target));
                     continue;
                 }
                 string id = input.TaskId!;
@@ -95,7 +96,7 @@ namespace HighwayHailuo.Commands
                     OnEnded(known, fromWatch: false);
                     continue;
                 }
-                var snapshot = known ?? new HailuoTask(id) { Status = HailuoTaskStatus.Unknown, LastUpdated = DateTimeOffset.UtcNow };
+                var snapshot = known ?? TaskSnapshots.Unseen(id, DateTimeOffset.UtcNow);
                 if (_timedOut)
                 {
                     WriteError(TimeoutError(snapshot));
@@ -188,7 +189,7 @@ namespace HighwayHailuo.Commands
             else
             {
                 _failed++;
-                WriteError(TaskFailedError(task));
+                WriteError(HailuoErrors.TaskFailed(task.TaskId, task.SourceImage, task.Reason, task));
             }
             if (Any)
             {
@@ -197,16 +198,8 @@ namespace HighwayHailuo.Commands
             }
         }
 
-        internal static ErrorRecord TaskFailedError(HailuoTask task)
-        {
-            string reason = string.IsNullOrEmpty(task.Reason) ? "the server gave no reason" : task.Reason!;
-            string source = task.SourceImage == null ? "" : " (image '" + task.SourceImage + "')";
-            return HighwayErrors.Create(ErrorIds.HailuoTaskFailed, ErrorCategory.InvalidResult,
-                $"Task '{task.TaskId}'{source} failed: {reason}.", task);
-        }
-
         private ErrorRecord TimeoutError(HailuoTask task) =>
-            HighwayErrors.Create(ErrorIds.HailuoWaitTimeout, ErrorCategory.OperationTimeout,
+            HailuoErrors.Record(ErrorIds.HailuoWaitTimeout,
                 string.Format(CultureInfo.InvariantCulture,
                     "Task '{0}' was still {1} after {2} s; it keeps running on the server. Wait again with: Wait-HailuoTask -TaskId {0}",
                     task.TaskId, task.Status == HailuoTaskStatus.Unknown ? "running" : task.Status.ToString(), Timeout), task);

@@ -1,4 +1,8 @@
-// Every ErrorId the module writes, in one place, so they stay stable and greppable.
+// Every ErrorId the module writes, in one place, so they stay stable and greppable, each with the
+// one ErrorCategory it always has (about_HighwayHailuo lists both; a unit test holds them equal).
+using System.Collections.Generic;
+using System.Management.Automation;
+
 namespace HighwayHailuo.Errors
 {
     internal static class ErrorIds
@@ -45,5 +49,53 @@ namespace HighwayHailuo.Errors
         public const string JournalNotFound = "JournalNotFound";
         public const string JournalWriteFailed = "JournalWriteFailed";
         public const string JournalClaimBusy = "JournalClaimBusy";
+
+        // A bug: anything else that escapes background work.
+        public const string HailuoUnexpectedError = "HailuoUnexpectedError";
+
+        private static readonly Dictionary<string, ErrorCategory> s_categories = new Dictionary<string, ErrorCategory>
+        {
+            [ImageNotFound] = ErrorCategory.ObjectNotFound,
+            [UnsupportedImageFormat] = ErrorCategory.InvalidData,
+            [ImageTooLarge] = ErrorCategory.LimitsExceeded,
+            [ImageTooSmall] = ErrorCategory.InvalidData,
+            [ImageAspectRatioOutOfRange] = ErrorCategory.InvalidData,
+            [DurationResolutionMismatch] = ErrorCategory.InvalidArgument,
+            [InvalidImageUri] = ErrorCategory.InvalidArgument,
+            [PromptTooLong] = ErrorCategory.InvalidArgument,
+            [InvalidTaskId] = ErrorCategory.InvalidArgument,
+            [ImageUnreadable] = ErrorCategory.ReadError,
+            [TooManyCameraMovements] = ErrorCategory.InvalidArgument,
+            [ApiKeyMissing] = ErrorCategory.AuthenticationError,
+            [HailuoAuthenticationFailed] = ErrorCategory.AuthenticationError,
+            [InvalidBaseUri] = ErrorCategory.InvalidArgument,
+            [HailuoEndpointNotFound] = ErrorCategory.ObjectNotFound,
+            [HailuoRequestRejected] = ErrorCategory.InvalidArgument,
+            [HailuoTaskNotFound] = ErrorCategory.ObjectNotFound,
+            [HailuoRateLimited] = ErrorCategory.LimitsExceeded,
+            [HailuoServiceUnavailable] = ErrorCategory.ResourceUnavailable,
+            [HailuoSubmitOutcomeUnknown] = ErrorCategory.ConnectionError,
+            [HailuoResponseInvalid] = ErrorCategory.InvalidResult,
+            [HailuoTaskFailed] = ErrorCategory.InvalidResult,
+            [HailuoTaskNotReady] = ErrorCategory.ResourceUnavailable,
+            [HailuoWaitTimeout] = ErrorCategory.OperationTimeout,
+            [VideoDownloadFailed] = ErrorCategory.ConnectionError,
+            [VideoFileExists] = ErrorCategory.ResourceExists,
+            [VideoWriteFailed] = ErrorCategory.WriteError,
+            [DestinationInvalid] = ErrorCategory.InvalidArgument,
+            [VideoSaveBusy] = ErrorCategory.ResourceBusy,
+            [JournalInvalid] = ErrorCategory.InvalidData,
+            [JournalNotFound] = ErrorCategory.ObjectNotFound,
+            [JournalWriteFailed] = ErrorCategory.WriteError,
+            [JournalClaimBusy] = ErrorCategory.ResourceBusy,
+            [HailuoUnexpectedError] = ErrorCategory.NotSpecified,
+        };
+
+        /// <summary>Every ErrorId with its category.</summary>
+        public static IReadOnlyDictionary<string, ErrorCategory> Categories => s_categories;
+
+        /// <summary>The category of an ErrorId; an ErrorId missing from the table is a bug, reported as NotSpecified.</summary>
+        public static ErrorCategory CategoryOf(string errorId) =>
+            s_categories.TryGetValue(errorId, out var category) ? category : ErrorCategory.NotSpecified;
     }
 }

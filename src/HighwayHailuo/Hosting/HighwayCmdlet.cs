@@ -63,11 +63,11 @@ namespace HighwayHailuo.Hosting
             Session = SessionSettings.Current;
             try
             {
-                _connection = HighwayConnection.Resolve(ApiKey, BaseUri, Session);
+                _connection = HighwayConnection.Resolve(ApiKey, BaseUri, Session.ApiKey, Session.BaseUri);
             }
-            catch (InputValidationException ex)
+            catch (HailuoException ex)
             {
-                ThrowTerminatingError(HighwayErrors.From(ex, BaseUri == null ? null : HighwayConnection.Redact(BaseUri.OriginalString)));
+                ThrowTerminatingError(HailuoErrors.Record(ex, BaseUri == null ? null : HighwayConnection.Redact(BaseUri.OriginalString)));
             }
             Guarded(Begin);
         }
@@ -97,7 +97,7 @@ namespace HighwayHailuo.Hosting
                 if (_client != null)
                     return _client;
                 if (_connection!.ApiKey == null)
-                    throw new FatalErrorException(HighwayErrors.ApiKeyMissing());
+                    throw new FatalErrorException(HailuoErrors.ApiKeyMissing());
                 _client = new HighwayClient(_connection, Gate, Retry, _log) { SubmitPacer = Session.PacerFor(_connection.BaseUri, _connection.RevealKey()) };
                 if (RequestTimeout is TimeSpan timeout)
                 {
@@ -122,18 +122,15 @@ namespace HighwayHailuo.Hosting
         {
             switch (ex)
             {
-                case HighwayApiException api when api.IsTerminating:
-                    throw new FatalErrorException(HighwayErrors.From(api, target));
-                case HighwayApiException api:
-                    WriteError(HighwayErrors.From(api, target));
-                    break;
-                case InputValidationException input:
-                    WriteError(HighwayErrors.From(input, target));
+                case HailuoException known when known.IsTerminating:
+                    throw new FatalErrorException(HailuoErrors.Record(known, target));
+                case HailuoException known:
+                    WriteError(HailuoErrors.Record(known, target));
                     break;
                 case FatalErrorException fatal:
                     throw fatal;
                 default:
-                    WriteError(HighwayErrors.Unexpected(ex, target));
+                    WriteError(HailuoErrors.Unexpected(ex, target));
                     break;
             }
         }
@@ -144,8 +141,8 @@ namespace HighwayHailuo.Hosting
         /// </summary>
         private protected void PostItemError(Exception ex, object? target)
         {
-            if (ex is HighwayApiException api && api.IsTerminating)
-                throw new FatalErrorException(HighwayErrors.From(api, target));
+            if (ex is HailuoException api && api.IsTerminating)
+                throw new FatalErrorException(HailuoErrors.Record(api, target));
             if (ex is FatalErrorException)
                 throw ex;
             Dispatcher.Post(() => ReportItemError(ex, target));

@@ -9,7 +9,7 @@ namespace HighwayHailuo.Hosting
     {
         public const int MaxLength = 256;
 
-        public static string? Check(string? taskId, out InputValidationException? error)
+        public static string? Check(string? taskId, out HailuoException? error)
         {
             error = null;
             string id = taskId?.Trim() ?? "";
@@ -18,7 +18,7 @@ namespace HighwayHailuo.Hosting
             // id never reaches a URL or a file name. Dots alone ("..") are refused too.
             if (id.Length == 0 || id.Length > MaxLength || !id.All(IsIdCharacter) || id.All(c => c == '.'))
             {
-                error = new InputValidationException(ErrorIds.InvalidTaskId, ErrorCategory.InvalidArgument,
+                error = new HailuoException(ErrorIds.InvalidTaskId,
                     id.Length == 0
                         ? "A task id is empty."
                         : $"'{taskId}' is not a task id: task ids are 1 to {MaxLength} letters, digits, '-', '_', '.' or ':'.");

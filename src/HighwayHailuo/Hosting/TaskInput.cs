@@ -7,7 +7,7 @@ namespace HighwayHailuo.Hosting
 {
     internal readonly struct TaskInput
     {
-        private TaskInput(string? taskId, HailuoTask? known, object target, InputValidationException? error)
+        private TaskInput(string? taskId, HailuoTask? known, object target, HailuoException? error)
         {
             TaskId = taskId;
             Known = known;
@@ -21,7 +21,7 @@ namespace HighwayHailuo.Hosting
         public HailuoTask? Known { get; }
 
         public object Target { get; }
-        public InputValidationException? Error { get; }
+        public HailuoException? Error { get; }
 
         /// <summary>A task recorded in a journal; this session's newer snapshot of it wins.</summary>
         public static TaskInput FromJournal(HailuoTask recorded, SessionSettings session)

@@ -11,7 +11,7 @@ namespace HighwayHailuo.Images
     /// <summary>One image to submit: a local file (provider path) or an http(s) URL; or the reason it cannot be.</summary>
     internal sealed class ImageInput
     {
-        public ImageInput(object target, string? localPath, Uri? url, InputValidationException? error)
+        public ImageInput(object target, string? localPath, Uri? url, HailuoException? error)
         {
             Target = target;
             LocalPath = localPath;
@@ -23,7 +23,7 @@ namespace HighwayHailuo.Images
         public object Target { get; }
         public string? LocalPath { get; }
         public Uri? Url { get; }
-        public InputValidationException? Error { get; }
+        public HailuoException? Error { get; }
     }
 
     internal static class ImageInputResolver
@@ -35,7 +35,7 @@ namespace HighwayHailuo.Images
         {
             if (string.IsNullOrWhiteSpace(raw))
             {
-                return One(Fail(raw ?? "", ErrorIds.ImageNotFound, ErrorCategory.InvalidArgument, "An image path is empty."));
+                return One(Fail(raw ?? "", ErrorIds.ImageNotFound, "An image path is empty."));
             }
 
             if (s_uriScheme.IsMatch(raw) || raw.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
@@ -63,7 +63,7 @@ namespace HighwayHailuo.Images
             }
             catch (Exception ex) when (ex is DriveNotFoundException || ex is ProviderNotFoundException || ex is PSArgumentException || ex is NotSupportedException)
             {
-                return One(Fail(raw, ErrorIds.ImageNotFound, ErrorCategory.ObjectNotFound, $"Cannot find the image '{raw}': {ex.Message}", ex));
+                return One(Fail(raw, ErrorIds.ImageNotFound, $"Cannot find the image '{raw}': {ex.Message}", ex));
             }
 
             if (found.Count == 0)
@@ -71,11 +71,11 @@ namespace HighwayHailuo.Images
                 string hint = !literal && WildcardPattern.ContainsWildcardCharacters(raw)
                     ? " No file matches the wildcard (use -LiteralPath if the name contains [ or ])."
                     : "";
-                return One(Fail(raw, ErrorIds.ImageNotFound, ErrorCategory.ObjectNotFound, $"Cannot find the image '{raw}'.{hint}"));
+                return One(Fail(raw, ErrorIds.ImageNotFound, $"Cannot find the image '{raw}'.{hint}"));
             }
             if (provider == null || !string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
             {
-                return One(Fail(raw, ErrorIds.ImageNotFound, ErrorCategory.InvalidArgument,
+                return One(Fail(raw, ErrorIds.ImageNotFound,
                     $"'{raw}' is not a file system path (provider {provider?.Name}); images must be files."));
             }
 
@@ -88,19 +88,19 @@ namespace HighwayHailuo.Images
         private static ImageInput ResolveUri(string raw, bool literal)
         {
             if (literal)
-                return Fail(raw, ErrorIds.InvalidImageUri, ErrorCategory.InvalidArgument,
+                return Fail(raw, ErrorIds.InvalidImageUri,
                     $"-LiteralPath takes local files only; pass the URL '{raw}' with -Path (or its aliases -Url and -ImageUri).");
             if (Uri.TryCreate(raw, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
                 && !string.IsNullOrEmpty(uri.Host))
                 return new ImageInput(raw, null, uri, null);
             string scheme = raw.Split(':')[0];
-            return Fail(raw, ErrorIds.InvalidImageUri, ErrorCategory.InvalidArgument,
+            return Fail(raw, ErrorIds.InvalidImageUri,
                 uri != null && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
                     ? $"'{raw}' is not a usable image URL: it has no host."
                     : $"'{raw}' uses the '{scheme}' scheme; images are local files or public http/https URLs.");
         }
 
-        private static ImageInput Fail(string raw, string errorId, ErrorCategory category, string message, Exception? inner = null) =>
-            new ImageInput(raw, null, null, new InputValidationException(errorId, category, message, inner));
+        private static ImageInput Fail(string raw, string errorId, string message, Exception? inner = null) =>
+            new ImageInput(raw, null, null, new HailuoException(errorId, message, inner: inner));
     }
 }

@@ -30,7 +30,7 @@ namespace HighwayHailuo.Images
 
         /// <summary>
         /// Runs the image checks in the documented order (not found, format, size, pixels, aspect
-        /// ratio) and returns the image, or throws <see cref="InputValidationException"/> with the
+        /// ratio) and returns the image, or throws <see cref="HailuoException"/> with the
         /// first failure.
         /// </summary>
         public static LocalImage Inspect(string providerPath)
@@ -39,7 +39,7 @@ namespace HighwayHailuo.Images
             if (!file.Exists)
             {
                 string why = Directory.Exists(providerPath) ? "is a folder, not an image file" : "does not exist";
-                throw new InputValidationException(ErrorIds.ImageNotFound, ErrorCategory.ObjectNotFound,
+                throw new HailuoException(ErrorIds.ImageNotFound,
                     $"Cannot submit '{providerPath}': the path {why}.");
             }
 
@@ -51,25 +51,25 @@ namespace HighwayHailuo.Images
             }
             catch (InvalidDataException ex)
             {
-                throw new InputValidationException(ErrorIds.UnsupportedImageFormat, ErrorCategory.InvalidData,
-                    $"Cannot submit '{providerPath}': {ex.Message} Use an intact JPEG, PNG or WebP image.", ex);
+                throw new HailuoException(ErrorIds.UnsupportedImageFormat,
+                    $"Cannot submit '{providerPath}': {ex.Message} Use an intact JPEG, PNG or WebP image.", inner: ex);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new InputValidationException(ErrorIds.ImageUnreadable, ErrorCategory.ReadError,
-                    $"Cannot read '{providerPath}': {ex.Message}", ex);
+                throw new HailuoException(ErrorIds.ImageUnreadable,
+                    $"Cannot read '{providerPath}': {ex.Message}", inner: ex);
             }
 
             if (header is null)
             {
-                throw new InputValidationException(ErrorIds.UnsupportedImageFormat, ErrorCategory.InvalidData,
+                throw new HailuoException(ErrorIds.UnsupportedImageFormat,
                     $"Cannot submit '{providerPath}': its contents are not a JPEG, PNG or WebP image (the format is read from the file's bytes, not its name).");
             }
 
             var h = header.Value;
             if (file.Length >= ImageLimits.MaxBytesExclusive)
             {
-                throw new InputValidationException(ErrorIds.ImageTooLarge, ErrorCategory.LimitsExceeded,
+                throw new HailuoException(ErrorIds.ImageTooLarge,
                     string.Format(CultureInfo.InvariantCulture,
                         "Cannot submit '{0}': it is {1:N0} bytes; the limit is under 20 MB ({2:N0} bytes). Resize or recompress it.",
                         providerPath, file.Length, ImageLimits.MaxBytesExclusive));
@@ -78,7 +78,7 @@ namespace HighwayHailuo.Images
             int shortSide = Math.Min(h.Width, h.Height);
             if (shortSide <= ImageLimits.MinShortSideExclusive)
             {
-                throw new InputValidationException(ErrorIds.ImageTooSmall, ErrorCategory.InvalidData,
+                throw new HailuoException(ErrorIds.ImageTooSmall,
                     string.Format(CultureInfo.InvariantCulture,
                         "Cannot submit '{0}': it is {1}x{2} px; its shorter side must be more than {3} px.",
                         providerPath, h.Width, h.Height, ImageLimits.MinShortSideExclusive));
@@ -89,7 +89,7 @@ namespace HighwayHailuo.Images
             if (ImageLimits.AspectDenominator * w > ImageLimits.AspectNumerator * ht
                 || ImageLimits.AspectNumerator * w < ImageLimits.AspectDenominator * ht)
             {
-                throw new InputValidationException(ErrorIds.ImageAspectRatioOutOfRange, ErrorCategory.InvalidData,
+                throw new HailuoException(ErrorIds.ImageAspectRatioOutOfRange,
                     string.Format(CultureInfo.InvariantCulture,
                         "Cannot submit '{0}': it is {1}x{2} px (aspect ratio {3:0.###}); the ratio of width to height must be between 2:5 (0.4) and 5:2 (2.5). Crop it.",
                         providerPath, h.Width, h.Height, (double)w / ht));

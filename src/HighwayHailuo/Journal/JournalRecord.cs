@@ -69,16 +69,7 @@ namespace HighwayHailuo.Journal
         }
 
         /// <summary>The task this record stands for, as New-HailuoVideo would have written it.</summary>
-        public HailuoTask ToTask() => new HailuoTask(TaskId!)
-        {
-            Status = HailuoTaskStatus.Queued,
-            SourceImage = SourceImage,
-            Prompt = Prompt,
-            Duration = Duration,
-            Resolution = Resolution,
-            SubmittedAt = Time,
-            LastUpdated = Time,
-        };
+        public HailuoTask ToTask() => TaskSnapshots.Local(TaskId!, SourceImage, Prompt, Duration, Resolution, Time, Time);
 
         private static string HashFile(string path)
         {

@@ -84,7 +84,7 @@ namespace HighwayHailuo.Journal
             if (content.Length == 0)
             {
                 if (!create)
-                    throw new InputValidationException(ErrorIds.JournalNotFound, ErrorCategory.ObjectNotFound,
+                    throw new HailuoException(ErrorIds.JournalNotFound,
                         $"The journal '{path}' does not exist or is empty.");
                 return journal; // the header is written with the first record
             }
@@ -382,9 +382,9 @@ namespace HighwayHailuo.Journal
             }
         }
 
-        private InputValidationException WriteFailed(string why, Exception? inner) =>
-            new InputValidationException(ErrorIds.JournalWriteFailed, ErrorCategory.WriteError,
-                $"Could not write to the journal '{Path}': {why}", inner);
+        private HailuoException WriteFailed(string why, Exception? inner) =>
+            new HailuoException(ErrorIds.JournalWriteFailed,
+                $"Could not write to the journal '{Path}': {why}", inner: inner);
 
         private static byte[] ReadShared(string path)
         {
@@ -394,8 +394,8 @@ namespace HighwayHailuo.Journal
             return buffer.ToArray();
         }
 
-        private static InputValidationException Invalid(string path, string why, Exception? inner) =>
-            new InputValidationException(ErrorIds.JournalInvalid, ErrorCategory.InvalidData,
-                $"'{path}' is not a HighwayHailuo journal: {why}. It was left as it is; pass another -Journal path.", inner);
+        private static HailuoException Invalid(string path, string why, Exception? inner) =>
+            new HailuoException(ErrorIds.JournalInvalid,
+                $"'{path}' is not a HighwayHailuo journal: {why}. It was left as it is; pass another -Journal path.", inner: inner);
     }
 }

@@ -48,12 +48,12 @@ namespace HighwayHailuo.Saving
             {
                 for (int attempt = 1; ; attempt++)
                 {
-                    HighwayApiException failure;
+                    HailuoException failure;
                     try
                     {
                         return await DownloadOnceAsync(taskId, url, tempPath, finalPath, overwrite, cancellationToken).ConfigureAwait(false);
                     }
-                    catch (HighwayApiException ex) when (ex.StatusCode is int s && (s == 403 || s == 404 || s == 410) && !refreshed)
+                    catch (HailuoException ex) when (ex.StatusCode is int s && (s == 403 || s == 404 || s == 410) && !refreshed)
                     {
                         refreshed = true;
                         _log?.Verbose($"The video link of task '{taskId}' was refused ({s}); asking task-result for a fresh one.");
@@ -64,13 +64,13 @@ namespace HighwayHailuo.Saving
                         attempt--; // a fresh link is not a failed attempt
                         continue;
                     }
-                    catch (HighwayApiException ex) when (ex.Retryable)
+                    catch (HailuoException ex) when (ex.Retryable)
                     {
                         failure = ex;
                     }
 
                     if (attempt >= _retry.MaxAttempts)
-                        throw new HighwayApiException(failure.ErrorId, failure.Category,
+                        throw new HailuoException(failure.ErrorId,
                             failure.Message + $" Gave up after {attempt} attempts.", failure.StatusCode, inner: failure.InnerException);
                     var delay = failure.RetryAfter is TimeSpan ra && ra <= _retry.MaxRetryAfter ? ra : _retry.BackoffAfter(attempt);
                     _log?.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} Retrying in {1:0.0} s.", failure.Message, delay.TotalSeconds));
@@ -117,9 +117,9 @@ namespace HighwayHailuo.Saving
                 if (status < 200 || status > 299)
                 {
                     bool retryable = status == 408 || status == 429 || status >= 500;
-                    throw new HighwayApiException(ErrorIds.VideoDownloadFailed, ErrorCategory.ConnectionError,
-                        $"Could not download the video of task '{taskId}': the video host answered {status} {response.ReasonPhrase}.", status)
-                    { Retryable = retryable, RetryAfter = ApiResponse.ParseRetryAfter(response.Headers.RetryAfter) };
+                    throw new HailuoException(ErrorIds.VideoDownloadFailed,
+                        $"Could not download the video of task '{taskId}': the video host answered {status} {response.ReasonPhrase}.", status,
+                        retryable: retryable, retryAfter: ApiResponse.ParseRetryAfter(response.Headers.RetryAfter));
                 }
 
                 var range = response.Content.Headers.ContentRange;
@@ -189,7 +189,7 @@ namespace HighwayHailuo.Saving
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !(ex is UnauthorizedAccessException))
                 {
                     if (ex is IOException io && IsDiskProblem(io))
-                        throw new HighwayApiException(ErrorIds.VideoWriteFailed, ErrorCategory.WriteError,
+                        throw new HailuoException(ErrorIds.VideoWriteFailed,
                             $"Could not write the video of task '{taskId}' to '{tempPath}': {ex.Message}", inner: ex);
                     string why = ex is OperationCanceledException
                         ? $"no data for {StallTimeout.TotalSeconds:0} s"
@@ -216,15 +216,14 @@ namespace HighwayHailuo.Saving
             }
             catch (IOException) when (!overwrite && File.Exists(finalPath))
             {
-                throw new HighwayApiException(ErrorIds.VideoFileExists, ErrorCategory.ResourceExists,
+                throw new HailuoException(ErrorIds.VideoFileExists,
                     $"The file '{finalPath}' appeared while the video of task '{taskId}' was downloading; use -Force to overwrite it.");
             }
         }
 
-        private static HighwayApiException Failed(string taskId, string why, int? status, bool retryable, Exception? inner) =>
-            new HighwayApiException(ErrorIds.VideoDownloadFailed, ErrorCategory.ConnectionError,
-                $"Could not download the video of task '{taskId}': {why}.", status, inner: inner)
-            { Retryable = retryable };
+        private static HailuoException Failed(string taskId, string why, int? status, bool retryable, Exception? inner) =>
+            new HailuoException(ErrorIds.VideoDownloadFailed,
+                $"Could not download the video of task '{taskId}': {why}.", status, retryable: retryable, inner: inner);
 
         // Disk full (ENOSPC 28 / ERROR_DISK_FULL 112) is not worth retrying.
         private static bool IsDiskProblem(IOException ex)

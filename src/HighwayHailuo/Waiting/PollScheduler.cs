@@ -80,7 +80,7 @@ namespace HighwayHailuo.Waiting
             {
                 return;
             }
-            catch (HighwayApiException ex) when (ex.Retryable && !ex.IsTerminating)
+            catch (HailuoException ex) when (ex.Retryable && !ex.IsTerminating)
             {
                 // The read was already retried; a longer outage must not drop a paid task.
                 if (!entry.Warned)
@@ -98,7 +98,7 @@ namespace HighwayHailuo.Waiting
 
             var now = DateTimeOffset.UtcNow;
             entry.Warned = false;
-            var snapshot = HailuoTask.FromServer(entry.TaskId, state, entry.Latest, now);
+            var snapshot = TaskSnapshots.FromServer(entry.TaskId, state, entry.Latest, now);
             entry.Latest = snapshot;
             if (snapshot.IsCompleted)
             {
