@@ -30,11 +30,10 @@ namespace HighwayHailuo.Commands
         private const string LiteralPathSet = "LiteralPath";
 
         // How long an image claimed by another live process is waited for, and how often it is looked at again.
-        private static readonly TimeSpan ClaimPatience = TimeSpan.FromMinutes(30);
-        private static readonly TimeSpan ClaimRetryInterval = TimeSpan.FromMilliseconds(250);
 
         private ItemRunner? _runner;
         private TaskJournal? _journal;
+        private JournaledSubmitter? _submitter;
         private readonly HashSet<string> _warnedPrompts = new HashSet<string>(StringComparer.Ordinal);
         // -WhatIf: what would have been sent, for the closing summary line.
         private readonly SortedDictionary<string, int> _whatIfByResolution = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -132,6 +131,7 @@ namespace HighwayHailuo.Commands
                 ThrowTerminatingError(HailuoErrors.Record(badPrompt, null));
             if (Journal != null)
                 _journal = OpenJournal(Journal);
+            _submitter = new JournaledSubmitter(_journal, Force, Log);
             _runner = new ItemRunner(Dispatcher, ThrottleLimit);
         }
 
@@ -254,136 +254,45 @@ namespace HighwayHailuo.Commands
 
         private async System.Threading.Tasks.Task SubmitAsync(HighwayClient client, SubmitRequest request, object target)
         {
-            JournalRecord? claim = null;
+            SubmitOutcome outcome;
             try
             {
-                if (_journal != null)
-                {
-                    claim = await ClaimAsync(_journal, request, target).ConfigureAwait(false);
-                    if (claim == null)
-                        return; // answered from the journal
-                    _journal.Append(claim); // "submitting", on disk before a byte is sent
-                }
-
-                var submittedAt = DateTimeOffset.UtcNow;
-                string taskId = await client.SubmitAsync(request, CancelToken).ConfigureAwait(false);
-                var task = TaskSnapshots.Submitted(taskId, request, submittedAt, DateTimeOffset.UtcNow);
-                Session.Remember(task); // listed by Get-HailuoTask from now on, even if Ctrl+C comes next
-                try
-                {
-                    _journal?.Append(claim!.With(JournalState.Submitted, taskId)); // on disk before the task is written out
-                }
-                finally
-                {
-                    // A paid task is written out even when the journal could not record it.
-                    Dispatcher.Post(() => WriteObject(task));
-                }
+                outcome = await _submitter!.SubmitAsync(request, ct => client.SubmitAsync(request, ct),
+                    // Listed by Get-HailuoTask from now on, even if Ctrl+C comes next.
+                    created => Session.Remember(created), CancelToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
-                if (claim != null)
-                    RecordFailure(claim, request.LastBodySent, "stopped (Ctrl+C) " + (request.LastBodySent ? "after the request was sent, before the answer" : "before the request was sent"));
+                return; // recorded in the journal; the pipeline is stopping
             }
             catch (HailuoException journalFailure) when (journalFailure.ErrorId == ErrorIds.JournalWriteFailed)
             {
-                if (claim != null)
-                    _journal!.Release(claim); // an identical item waiting on it must not wait forever
                 throw new FatalErrorException(HailuoErrors.Record(journalFailure, Journal)); // stop before spending more
             }
             catch (Exception ex)
             {
-                if (claim != null)
-                {
-                    bool mayExist = ex is HailuoException api ? api.ErrorId == ErrorIds.HailuoSubmitOutcomeUnknown : request.LastBodySent;
-                    RecordFailure(claim, mayExist, ex.Message);
-                }
                 PostItemError(ex, target);
+                return;
             }
-        }
 
-        /// <summary>
-        /// Looks the submission up in the journal. Returns the claim to submit under, or null when
-        /// the journal answered: the recorded task was written out, or an unknown outcome reported.
-        /// </summary>
-        private async System.Threading.Tasks.Task<JournalRecord?> ClaimAsync(TaskJournal journal, SubmitRequest request, object target)
-        {
-            JournalRecord identity;
-            try
+            if (outcome.UnknownMessage is string unknown)
             {
-                identity = JournalRecord.For(request, JournalState.Submitting);
+                Dispatcher.Post(() => WriteError(HailuoErrors.Record(ErrorIds.HailuoSubmitOutcomeUnknown, unknown, target)));
+                return;
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            var task = outcome.Task!;
+            var recorded = outcome.Recorded;
+            Dispatcher.Post(() =>
             {
-                throw new HailuoException(ErrorIds.ImageUnreadable,
-                    $"The image '{request.SourceImage}' could not be read: {ex.Message}", inner: ex);
-            }
-            DateTime? busySince = null;
-            while (true)
-            {
-                var found = journal.Claim(identity, Force, out var recorded, out var inProgress);
-                if (found == ClaimKind.InProgressHere)
+                if (recorded != null)
                 {
-                    // The same image and parameters earlier in this run: wait for its outcome, then look again.
-                    var cancelled = new System.Threading.Tasks.TaskCompletionSource<bool>();
-                    using (CancelToken.Register(() => cancelled.TrySetResult(true)))
-                        await System.Threading.Tasks.Task.WhenAny(inProgress!, cancelled.Task).ConfigureAwait(false);
-                    CancelToken.ThrowIfCancellationRequested();
-                    continue;
+                    WriteVerbose($"'{recorded.SourceImage}' was submitted as task {recorded.TaskId} on {recorded.Time:u} (journal); not sending it again.");
+                    Session.Remember(task);
                 }
-                if (found == ClaimKind.BusyElsewhere)
-                {
-                    // Another live process is sending this very submission: never send it too, and do not
-                    // call it unknown; wait for the outcome it records, then look again.
-                    if (busySince == null)
-                    {
-                        busySince = DateTime.UtcNow;
-                        Log.Verbose($"'{request.SourceImage}' is being submitted by another process that uses the journal '{journal.Path}'; waiting up to {ClaimPatience.TotalMinutes:0} min for its outcome.");
-                    }
-                    else if (DateTime.UtcNow - busySince > ClaimPatience)
-                    {
-                        throw new HailuoException(ErrorIds.JournalClaimBusy, string.Format(CultureInfo.InvariantCulture,
-                            "'{0}' has been in the middle of a submission by another process that uses the journal '{1}' for over {2:0} minutes. It was not sent, so that it cannot be billed twice; run the command again once that process has finished.",
-                            request.SourceImage, journal.Path, ClaimPatience.TotalMinutes));
-                    }
-                    await System.Threading.Tasks.Task.Delay(ClaimRetryInterval, CancelToken).ConfigureAwait(false);
-                    continue;
-                }
-                if (found == ClaimKind.Claimed)
-                    return identity;
-
-                if (recorded!.State == JournalState.Submitted)
-                {
-                    var task = recorded.ToTask();
-                    Dispatcher.Post(() =>
-                    {
-                        WriteVerbose($"'{recorded.SourceImage}' was submitted as task {recorded.TaskId} on {recorded.Time:u} (journal); not sending it again.");
-                        Session.Remember(task);
-                        WriteObject(task);
-                    });
-                }
-                else
-                {
-                    string message = string.Format(CultureInfo.InvariantCulture,
-                        "The journal says an earlier submission of '{0}' ({1} s, {2}) on {3:u} may or may not have created a task{4}. It was not sent again, because that could bill twice. Check the task list in your Highway account; use -Force to submit it anyway.",
-                        recorded.SourceImage, recorded.Duration, recorded.Resolution, recorded.Time,
-                        string.IsNullOrEmpty(recorded.Error) ? " (the session ended while it was being sent)" : ": " + recorded.Error);
-                    Dispatcher.Post(() => WriteError(HailuoErrors.Record(ErrorIds.HailuoSubmitOutcomeUnknown, message, target)));
-                }
-                return null;
-            }
-        }
-
-        private void RecordFailure(JournalRecord claim, bool mayHaveCreatedTask, string why)
-        {
-            try
-            {
-                _journal!.Append(claim.With(mayHaveCreatedTask ? JournalState.Unknown : JournalState.NotSubmitted, error: why));
-            }
-            catch (HailuoException)
-            {
-                // The journal already holds "submitting" for it, which reads as unknown: still safe.
-                _journal!.Release(claim);
-            }
+                WriteObject(task);
+            });
+            if (outcome.JournalFailure != null)
+                throw new FatalErrorException(HailuoErrors.Record(outcome.JournalFailure, Journal));
         }
 
         private static string NormaliseResolution(string resolution) =>
