@@ -58,7 +58,7 @@ namespace HighwayHailuo.Commands
         [ValidateNotNullOrEmpty]
         public HailuoTaskStatus[]? Status { get; set; }
 
-        private protected override void Begin() => _runner = new ItemRunner(Dispatcher, RequestLimit);
+        private protected override void Begin() => _runner = new ItemRunner(Dispatcher, Background, RequestLimit);
 
         private protected override void Process()
         {

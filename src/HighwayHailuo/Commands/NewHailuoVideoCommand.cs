@@ -132,7 +132,7 @@ namespace HighwayHailuo.Commands
             if (Journal != null)
                 _journal = OpenJournal(Journal);
             _submitter = new JournaledSubmitter(_journal, Force, Log);
-            _runner = new ItemRunner(Dispatcher, ThrottleLimit);
+            _runner = new ItemRunner(Dispatcher, Background, ThrottleLimit);
         }
 
         private TaskJournal OpenJournal(string path)

@@ -100,7 +100,7 @@ namespace HighwayHailuo.Commands
             _downloader = new VideoDownloader(Gate, Retry, Log);
             if (RequestTimeout is TimeSpan timeout)
                 _downloader.StallTimeout = timeout;
-            _runner = new ItemRunner(Dispatcher, ThrottleLimit);
+            _runner = new ItemRunner(Dispatcher, Background, ThrottleLimit);
         }
 
         private protected override void Process()

@@ -129,7 +129,7 @@ namespace HighwayHailuo.Commands
             _scheduler = new PollScheduler(RequireClient(), TimeSpan.FromSeconds(PollInterval), this);
             var token = _watching!.Token;
             var scheduler = _scheduler;
-            Task.Run(() => scheduler.RunAsync(token)).ContinueWith(t =>
+            Background.Run(() => scheduler.RunAsync(token)).ContinueWith(t =>
             {
                 if (t.IsFaulted)
                     Dispatcher.Post(() => ReportItemError(t.Exception!.GetBaseException(), null));

@@ -111,7 +111,7 @@ namespace HighwayHailuo.Hosting
         /// <summary>Runs async work to completion from the pipeline thread, writing what it posts meanwhile.</summary>
         private protected T RunSync<T>(Func<CancellationToken, System.Threading.Tasks.Task<T>> work)
         {
-            var task = System.Threading.Tasks.Task.Run(() => work(CancelToken));
+            var task = Background.Run(() => work(CancelToken));
             task.ContinueWith(_ => Dispatcher.Wake(), System.Threading.Tasks.TaskScheduler.Default);
             Dispatcher.RunUntil(() => task.IsCompleted);
             return task.GetAwaiter().GetResult();
@@ -164,11 +164,21 @@ namespace HighwayHailuo.Hosting
             }
         }
 
+        /// <summary>Everything this call runs in the background; it has all ended when the call has.</summary>
+        private protected BackgroundWork Background { get; } = new BackgroundWork();
+
         /// <summary>
-        /// Cancels whatever background work is left. The token source and dispatcher are not
-        /// disposed: late continuations may still touch them, and neither holds unmanaged resources.
+        /// Cancels whatever background work is left and waits for it to end, so nothing this call
+        /// started still sends, polls or writes once it has returned. The wait is bounded because
+        /// every piece of work observes the token; a stuck one is left to the thread pool. The
+        /// token source and dispatcher are not disposed: late continuations may still touch them,
+        /// and neither holds unmanaged resources.
         /// </summary>
-        public void Dispose() => _stopping.Cancel();
+        public void Dispose()
+        {
+            _stopping.Cancel();
+            Background.WaitAll(TimeSpan.FromSeconds(10));
+        }
 
         /// <summary>Forwards the client's log to the Verbose, Debug and Warning streams, on the pipeline thread.</summary>
         private sealed class ClientLog : IClientLog

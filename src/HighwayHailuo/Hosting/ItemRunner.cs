@@ -10,13 +10,15 @@ namespace HighwayHailuo.Hosting
     internal sealed class ItemRunner
     {
         private readonly PipelineDispatcher _dispatcher;
+        private readonly BackgroundWork _background;
         private readonly int _limit;
         private int _inFlight;
         private Exception? _fatal;
 
-        public ItemRunner(PipelineDispatcher dispatcher, int limit)
+        public ItemRunner(PipelineDispatcher dispatcher, BackgroundWork background, int limit)
         {
             _dispatcher = dispatcher;
+            _background = background;
             _limit = Math.Max(1, limit);
         }
 
@@ -36,7 +38,7 @@ namespace HighwayHailuo.Hosting
             Task task;
             try
             {
-                task = Task.Run(work);
+                task = _background.Run(work);
             }
             catch
             {
