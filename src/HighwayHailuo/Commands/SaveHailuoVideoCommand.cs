@@ -30,6 +30,8 @@ namespace HighwayHailuo.Commands
         private static readonly TimeSpan s_savePatience = TimeSpan.FromMinutes(30);
 
         private ItemRunner? _runner;
+        private ItemRunner? _refresher; // task-result requests for tasks without a usable link
+        private readonly System.Collections.Concurrent.ConcurrentQueue<HailuoTask> _refreshed = new System.Collections.Concurrent.ConcurrentQueue<HailuoTask>();
         private VideoDownloader? _downloader;
         private VideoFileNamer? _namer;
         private string _folder = "";
@@ -101,6 +103,7 @@ namespace HighwayHailuo.Commands
             if (RequestTimeout is TimeSpan timeout)
                 _downloader.StallTimeout = timeout;
             _runner = new ItemRunner(Dispatcher, Background, ThrottleLimit);
+            _refresher = new ItemRunner(Dispatcher, Background, RequestLimit);
         }
 
         private protected override void Process()
@@ -113,74 +116,104 @@ namespace HighwayHailuo.Commands
                     WriteError(HailuoErrors.Record(input.Error, input.Target));
                     continue;
                 }
-                var task = ReadyTask(input);
-                if (task == null)
-                    continue;
-
-                string path = _namer!.Reserve(task);
-                if (!Force && SkipExisting && File.Exists(path))
-                {
-                    WriteVerbose($"The video of task '{task.TaskId}' is already at '{path}'; not downloading it again.");
-                    WriteSavedFile(path);
-                    continue;
-                }
-                if (!Force && File.Exists(path))
-                {
-                    WriteError(FileExistsError(path, task));
-                    continue;
-                }
-                if (!ShouldProcess(path, $"Save the video of task {task.TaskId}"))
-                    continue;
-                if (!EnsureFolder(task))
-                    continue;
-                _runner!.Start(() => DownloadAsync(task, path));
+                if (IsUsable(input.Known))
+                    Save(input.Known!);
+                else
+                    _refresher!.Start(() => RefreshAsync(input)); // concurrently, through the same gate as Get-HailuoTask
+                SaveRefreshed();
             }
+            _refresher!.Flush();
             _runner!.Flush();
         }
 
-        private protected override void End() => _runner?.WaitAll();
-
-        /// <summary>The task with a usable video link, fetched once when needed; null after writing why not.</summary>
-        private HailuoTask? ReadyTask(TaskInput input)
+        private protected override void End()
         {
-            var task = input.Known;
-            bool usable = task != null && task.Status == HailuoTaskStatus.Succeeded && task.VideoUrl != null
-                && (task.VideoUrlExpiresAt == null || task.VideoUrlExpiresAt > DateTimeOffset.UtcNow + s_expiryMargin);
-            if (!usable)
+            // Refreshed tasks come back to this thread, where they are named and confirmed in turn.
+            while (true)
             {
-                try
-                {
-                    var client = RequireClient();
-                    string id = input.TaskId!;
-                    var known = task;
-                    task = RunSync(async ct => TaskSnapshots.FromServer(id, await client.GetTaskAsync(id, ct).ConfigureAwait(false), known, DateTimeOffset.UtcNow));
-                    Session.Remember(task);
-                }
-                catch (HailuoException ex)
-                {
-                    ReportItemError(ex, input.Target);
-                    return null;
-                }
+                Dispatcher.RunUntil(() => !_refreshed.IsEmpty || _refresher!.InFlight == 0);
+                bool more = !_refreshed.IsEmpty;
+                SaveRefreshed();
+                if (!more && _refresher!.InFlight == 0)
+                    break;
             }
+            _refresher!.WaitAll();
+            _runner?.WaitAll();
+        }
 
-            if (task!.Status == HailuoTaskStatus.Failed)
+        private static bool IsUsable(HailuoTask? task) =>
+            task != null && task.Status == HailuoTaskStatus.Succeeded && task.VideoUrl != null
+            && (task.VideoUrlExpiresAt == null || task.VideoUrlExpiresAt > DateTimeOffset.UtcNow + s_expiryMargin);
+
+        /// <summary>Asks task-result for a task without a usable video link; the answer is saved on the pipeline thread.</summary>
+        private async System.Threading.Tasks.Task RefreshAsync(TaskInput input)
+        {
+            try
+            {
+                var client = RequireClient();
+                var state = await client.GetTaskAsync(input.TaskId!, CancelToken).ConfigureAwait(false);
+                var task = TaskSnapshots.FromServer(input.TaskId!, state, input.Known, DateTimeOffset.UtcNow);
+                Session.Remember(task);
+                _refreshed.Enqueue(task);
+                Dispatcher.Wake();
+            }
+            catch (HailuoException ex)
+            {
+                PostItemError(ex, input.Target);
+            }
+        }
+
+        private void SaveRefreshed()
+        {
+            while (_refreshed.TryDequeue(out var task))
+                Save(task);
+        }
+
+        /// <summary>Names the file, checks what is there, confirms, and starts the download. Pipeline thread only.</summary>
+        private void Save(HailuoTask task)
+        {
+            if (!IsReady(task))
+                return;
+            string path = _namer!.Reserve(task);
+            if (!Force && SkipExisting && File.Exists(path))
+            {
+                WriteVerbose($"The video of task '{task.TaskId}' is already at '{path}'; not downloading it again.");
+                WriteSavedFile(path);
+                return;
+            }
+            if (!Force && File.Exists(path))
+            {
+                WriteError(FileExistsError(path, task));
+                return;
+            }
+            if (!ShouldProcess(path, $"Save the video of task {task.TaskId}"))
+                return;
+            if (!EnsureFolder(task))
+                return;
+            _runner!.Start(() => DownloadAsync(task, path));
+        }
+
+        /// <summary>True for a task with a video to download; otherwise writes why not.</summary>
+        private bool IsReady(HailuoTask task)
+        {
+            if (task.Status == HailuoTaskStatus.Failed)
             {
                 WriteError(HailuoErrors.TaskFailed(task.TaskId, task.SourceImage, task.Reason, task));
-                return null;
+                return false;
             }
             if (task.Status != HailuoTaskStatus.Succeeded)
             {
                 WriteError(HailuoErrors.Record(ErrorIds.HailuoTaskNotReady,
                     $"Task '{task.TaskId}' is {task.Status}{(task.ProgressPercent is int p ? $" ({p}%)" : "")}, not finished; wait for it first: Wait-HailuoTask -TaskId {task.TaskId} | Save-HailuoVideo", task));
-                return null;
+                return false;
             }
             if (task.VideoUrl == null)
             {
                 WriteError(HailuoErrors.Record(ErrorIds.VideoDownloadFailed,
                     $"Task '{task.TaskId}' succeeded but the server named no video to download.", task));
-                return null;
+                return false;
             }
-            return task;
+            return true;
         }
 
         private bool EnsureFolder(HailuoTask task)
