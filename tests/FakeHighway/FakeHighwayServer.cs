@@ -58,6 +58,11 @@ public sealed class FakeHighwayServer : IAsyncDisposable
     private int _concurrentSubmits;
     private int _maxConcurrentSubmits;
 
+    /// <summary>The most task-result requests this server was answering at one moment.</summary>
+    public int MaxConcurrentResults => _maxConcurrentResults;
+    private int _concurrentResults;
+    private int _maxConcurrentResults;
+
     /// <summary>Submissions refused by the rate limit (<see cref="FakeHighwayOptions.SubmitRateLimit"/>).</summary>
     public int RateLimitedSubmits => _rateLimitedSubmits;
     private int _rateLimitedSubmits;
@@ -148,7 +153,17 @@ public sealed class FakeHighwayServer : IAsyncDisposable
                 }
             }
             else if (request.Method == "GET" && request.Path == ResultPath)
-                status = await ResultAsync(ctx);
+            {
+                InterlockedMax(ref _maxConcurrentResults, Interlocked.Increment(ref _concurrentResults));
+                try
+                {
+                    status = await ResultAsync(ctx);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _concurrentResults);
+                }
+            }
             else
                 status = await ErrorAsync(ctx, 404, "API_NOT_FOUND", "No such API.");
         }

@@ -35,6 +35,27 @@ public sealed class SaveHailuoVideoTests
     }
 
     [Fact]
+    public async Task TasksWithoutALinkAreRefreshedConcurrentlyAndAllSaved()
+    {
+        var options = Quick();
+        options.ResultLatency = TimeSpan.FromMilliseconds(300);
+        await using var fake = await FakeHighwayServer.StartAsync(options);
+        using var session = new PowerShellSession(fake);
+        for (int i = 0; i < 6; i++)
+            TestImages.Write(session.WorkDir, $"r{i}.png", TestImages.Png(400, 320 + i));
+        var ids = session.Run("@(Get-ChildItem *.png | New-HailuoVideo -Prompt p).TaskId"); // no task-result request yet
+        ids.ThrowIfFailed();
+        Eventually.WaitFor(() => fake.AllTasksEnded, "the six tasks to finish on the server");
+        using var fresh = new PowerShellSession(fake); // a new session knows nothing of them: each needs task-result
+
+        var result = fresh.Run("$args[0] | Save-HailuoVideo -Destination out", (object)ids.Objects<string>());
+
+        result.ThrowIfFailed();
+        Assert.Equal(6, result.Objects<FileInfo>().Length);
+        Assert.True(fake.MaxConcurrentResults > 1, $"task-result requests were made one at a time (at most {fake.MaxConcurrentResults} at once)");
+    }
+
+    [Fact]
     public async Task AnExistingFileIsKeptUnlessForceIsGiven()
     {
         await using var fake = await FakeHighwayServer.StartAsync(Quick());
