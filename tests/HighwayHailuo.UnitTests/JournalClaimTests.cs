@@ -103,4 +103,42 @@ public sealed class JournalClaimTests : IDisposable
         Assert.Equal("task-paid", recorded!.TaskId);
         Assert.Single(TaskJournal.Open(path, create: false).Records, r => r.TaskId == "task-paid");
     }
+
+    [Fact]
+    public void AnotherProgramHoldingTheFileForAMomentIsWaitedOutButNotForever()
+    {
+        string path = Path.Combine(_folder, "run.jsonl");
+        var journal = TaskJournal.Open(path, create: true);
+        journal.Append(Image("aa"));
+
+        // A virus scanner or backup holding the file without sharing: .NET reports it as a sharing
+        // violation on every platform (on Unix through its emulation of FileShare.None).
+        var holder = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+        var append = Task.Run(() => journal.Append(Image("bb")));
+        Thread.Sleep(300);
+        Assert.False(append.IsCompleted);
+        holder.Dispose();
+        append.Wait(TimeSpan.FromSeconds(5));
+        Assert.Equal(3, File.ReadAllLines(path).Length); // header and both records
+
+        using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None))
+        {
+            var error = Assert.Throws<HighwayHailuo.Errors.HailuoException>(() => journal.Append(Image("cc")));
+            Assert.Equal("JournalWriteFailed", error.ErrorId); // after two seconds of trying
+        }
+    }
+
+    [Theory]
+    [InlineData(28, true, false)]                              // ENOSPC
+    [InlineData(unchecked((int)0x80070070), true, false)]      // ERROR_DISK_FULL
+    [InlineData(unchecked((int)0x80070020), false, true)]      // ERROR_SHARING_VIOLATION
+    [InlineData(unchecked((int)0x80070021), false, true)]      // ERROR_LOCK_VIOLATION
+    [InlineData(11, false, true)]                              // EWOULDBLOCK, Linux
+    [InlineData(unchecked((int)0x80070005), false, false)]     // access denied
+    public void AFullDiskIsToldFromASharingConflict(int hresult, bool diskFull, bool sharing)
+    {
+        var error = new IOException("x", hresult);
+        Assert.Equal(diskFull, HighwayHailuo.Errors.IoFailure.IsDiskFull(error));
+        Assert.Equal(sharing, HighwayHailuo.Errors.IoFailure.IsSharingConflict(error));
+    }
 }

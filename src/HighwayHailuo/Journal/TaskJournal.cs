@@ -53,6 +53,7 @@ namespace HighwayHailuo.Journal
         // Region 0 of the lock file: whoever holds it may append.
         private const long AppendRegion = 0;
         private static readonly TimeSpan s_appendPatience = TimeSpan.FromSeconds(30);
+        private static readonly TimeSpan s_sharingPatience = TimeSpan.FromSeconds(2);
 
         private TaskJournal(string path)
         {
@@ -252,8 +253,9 @@ namespace HighwayHailuo.Journal
 
         // Called under the lock. Takes the append lock (other processes' appends take turns), reads
         // what they appended, drops a line cut off by a writer that died (nobody else can be writing:
-        // we hold the lock), then appends and flushes. Nothing stays open or locked in between, and
-        // any I/O failure (a full disk, a lost share) is reported at once: there is nothing to wait out.
+        // we hold the lock), then appends and flushes. Nothing stays open or locked in between. A
+        // sharing conflict (another program holding the file for a moment) is tried again for up to
+        // two seconds; any other I/O failure (a full disk, a lost share) is reported at once.
         private void WriteDurably(byte[] line)
         {
             var deadline = DateTime.UtcNow + s_appendPatience;
@@ -265,20 +267,23 @@ namespace HighwayHailuo.Journal
             }
             try
             {
-                using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
-                ReadNew(file);
-                if (file.Length > _consumed)
-                    EndOrTrimTail(file);
-                if (file.Length == 0)
+                var sharingDeadline = DateTime.UtcNow + s_sharingPatience;
+                while (true)
                 {
-                    byte[] header = Encoding.UTF8.GetBytes("{\"" + MarkerProperty + "\":" + FormatVersion.ToString(CultureInfo.InvariantCulture)
-                        + ",\"created\":\"" + DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture) + "\"}\n");
-                    file.Write(header, 0, header.Length);
+                    try
+                    {
+                        AppendUnderLock(line);
+                        return;
+                    }
+                    catch (IOException ex) when (IoFailure.IsSharingConflict(ex) && DateTime.UtcNow < sharingDeadline)
+                    {
+                        Thread.Sleep(50);
+                    }
                 }
-                file.Seek(0, SeekOrigin.End);
-                file.Write(line, 0, line.Length);
-                file.Flush(flushToDisk: true);
-                _consumed = file.Length;
+            }
+            catch (IOException ex) when (IoFailure.IsDiskFull(ex))
+            {
+                throw WriteFailed("the disk is full (" + ex.Message + ")", ex);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
@@ -288,6 +293,24 @@ namespace HighwayHailuo.Journal
             {
                 _locks.Release(AppendRegion);
             }
+        }
+
+        private void AppendUnderLock(byte[] line)
+        {
+            using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
+            ReadNew(file);
+            if (file.Length > _consumed)
+                EndOrTrimTail(file);
+            if (file.Length == 0)
+            {
+                byte[] header = Encoding.UTF8.GetBytes("{\"" + MarkerProperty + "\":" + FormatVersion.ToString(CultureInfo.InvariantCulture)
+                    + ",\"created\":\"" + DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture) + "\"}\n");
+                file.Write(header, 0, header.Length);
+            }
+            file.Seek(0, SeekOrigin.End);
+            file.Write(line, 0, line.Length);
+            file.Flush(flushToDisk: true);
+            _consumed = file.Length;
         }
 
         // Called holding the append lock, so what follows the last newline was left by a writer that

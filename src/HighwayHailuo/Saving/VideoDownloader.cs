@@ -188,7 +188,7 @@ namespace HighwayHailuo.Saving
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !(ex is UnauthorizedAccessException))
                 {
-                    if (ex is IOException io && IsDiskProblem(io))
+                    if (ex is IOException io && IoFailure.IsDiskFull(io)) // not worth retrying
                         throw new HailuoException(ErrorIds.VideoWriteFailed,
                             $"Could not write the video of task '{taskId}' to '{tempPath}': {ex.Message}", inner: ex);
                     string why = ex is OperationCanceledException
@@ -224,13 +224,6 @@ namespace HighwayHailuo.Saving
         private static HailuoException Failed(string taskId, string why, int? status, bool retryable, Exception? inner) =>
             new HailuoException(ErrorIds.VideoDownloadFailed,
                 $"Could not download the video of task '{taskId}': {why}.", status, retryable: retryable, inner: inner);
-
-        // Disk full (ENOSPC 28 / ERROR_DISK_FULL 112) is not worth retrying.
-        private static bool IsDiskProblem(IOException ex)
-        {
-            int code = ex.HResult & 0xFFFF;
-            return code == 28 || code == 112 || code == 39;
-        }
 
         private static void TryDelete(string path)
         {
