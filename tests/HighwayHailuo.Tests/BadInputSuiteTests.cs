@@ -75,7 +75,7 @@ public sealed class BadInputSuiteTests
         var result = session.Run(script);
 
         var error = result.Terminating ?? Assert.Single(result.Errors);
-        Assert.True(error.FullyQualifiedErrorId.Split(',')[0] == errorId, $"{name}: expected {errorId}, got {error.FullyQualifiedErrorId}: {error.Exception.Message}");
+        Assert.True(error.ErrorId() == errorId, $"{name}: expected {errorId}, got {error.FullyQualifiedErrorId}: {error.Exception.Message}");
         Assert.NotEqual(ErrorCategory.NotSpecified, error.CategoryInfo.Category);
         Assert.False(string.IsNullOrWhiteSpace(error.Exception.Message));
         Assert.Empty(fake.Requests);

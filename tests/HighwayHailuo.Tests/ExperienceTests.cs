@@ -52,7 +52,7 @@ public sealed class ExperienceTests
 
         var result = session.Run("New-HailuoVideo a.png -Prompt p -CameraMovement PushIn, PanLeft, ZoomIn, Shake");
 
-        Assert.Equal("TooManyCameraMovements", result.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("TooManyCameraMovements", result.Terminating?.ErrorId());
         Assert.Equal(ErrorCategory.InvalidArgument, result.Terminating!.CategoryInfo.Category);
         Assert.Empty(fake.Requests);
     }
@@ -68,7 +68,7 @@ public sealed class ExperienceTests
         var over = session.Run("New-HailuoVideo a.png -Prompt ('x' * 1996) -CameraMovement PushIn");
 
         fits.ThrowIfFailed();
-        Assert.Equal("PromptTooLong", over.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("PromptTooLong", over.Terminating?.ErrorId());
         Assert.Single(fake.Submissions);
     }
 

@@ -92,10 +92,10 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var again = session.Run(Run());
 
         var unknown = Assert.Single(first.Errors);
-        Assert.Equal("HailuoSubmitOutcomeUnknown", unknown.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("HailuoSubmitOutcomeUnknown", unknown.ErrorId());
         Assert.Contains(".png", unknown.Exception.Message);
         // The rerun sends nothing for it: it says so again, and everything else is already done.
-        Assert.Equal("HailuoSubmitOutcomeUnknown", Assert.Single(again.Errors).FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("HailuoSubmitOutcomeUnknown", Assert.Single(again.Errors).ErrorId());
         Assert.Equal(2, Videos(session).Length);
         Assert.Equal(3, fake.SubmitRequestCount);
         Hold(fake, session, first, again);
@@ -188,7 +188,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
 
         var result = session.Run("New-HailuoVideo i0.png -Prompt p -Journal run.jsonl -TimeoutSec 1");
 
-        Assert.Equal("HailuoSubmitOutcomeUnknown", Assert.Single(result.Errors).FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("HailuoSubmitOutcomeUnknown", Assert.Single(result.Errors).ErrorId());
         Assert.Contains("no answer within 1 s", result.Errors[0].Exception.Message);
         Assert.Equal(1, fake.SubmitRequestCount);
         Assert.Contains("\"state\":\"unknown\"", File.ReadAllText(Path.Combine(session.WorkDir, "run.jsonl")));
@@ -235,7 +235,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
 
         var result = session.Run("New-HailuoVideo i0.png -Prompt p -Journal run.jsonl | Get-HailuoTask");
 
-        Assert.Equal(errorId, Assert.Single(result.Errors).FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(errorId, Assert.Single(result.Errors).ErrorId());
         Assert.Single(fake.Submissions);
         // The paid task is not lost: the journal has it, and it can be fetched once the server behaves.
         var later = session.Run("Get-HailuoTask -Journal run.jsonl");

@@ -108,7 +108,7 @@ public sealed class JournalTests
 
         // The unknown one is not sent again without -Force; with -Force it is.
         var refused = session.Run("New-HailuoVideo i2.png -Prompt p -Journal run.jsonl");
-        Assert.Equal("HailuoSubmitOutcomeUnknown", Assert.Single(refused.ErrorIds).Split(',')[0]);
+        Assert.Equal("HailuoSubmitOutcomeUnknown", Assert.Single(refused.Errors).ErrorId());
         Assert.Equal(3, fake.Submissions.Count);
         session.Run("New-HailuoVideo i2.png -Prompt p -Journal run.jsonl -Force").ThrowIfFailed();
         Assert.Equal(4, fake.Submissions.Count); // billed twice, by the user's explicit choice
@@ -129,8 +129,8 @@ public sealed class JournalTests
         var submit = session.Run("New-HailuoVideo i0.png -Prompt p -Journal notes.txt");
         var get = session.Run("Get-HailuoTask -Journal notes.txt");
 
-        Assert.Equal("JournalInvalid", submit.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
-        Assert.Equal("JournalInvalid", get.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("JournalInvalid", submit.Terminating?.ErrorId());
+        Assert.Equal("JournalInvalid", get.Terminating?.ErrorId());
         Assert.Equal(System.Management.Automation.ErrorCategory.InvalidData, submit.Terminating!.CategoryInfo.Category);
         Assert.Equal(content, File.ReadAllText(path));
         Assert.Empty(fake.Requests);
@@ -167,8 +167,8 @@ public sealed class JournalTests
         var get = session.Run("Get-HailuoTask -Journal nothing-here.jsonl");
         var folder = session.Run("New-HailuoVideo i0.png -Prompt p -Journal no-such-folder/run.jsonl");
 
-        Assert.Equal("JournalNotFound", get.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
-        Assert.Equal("JournalWriteFailed", folder.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("JournalNotFound", get.Terminating?.ErrorId());
+        Assert.Equal("JournalWriteFailed", folder.Terminating?.ErrorId());
         Assert.Empty(fake.Requests);
     }
 }

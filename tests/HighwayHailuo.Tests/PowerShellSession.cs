@@ -215,3 +215,10 @@ public sealed class RunResult
             yield return p.Activity + " " + p.StatusDescription + " " + p.CurrentOperation;
     }
 }
+
+/// <summary>What tests read off an ErrorRecord.</summary>
+public static class ErrorRecordExtensions
+{
+    /// <summary>The module's ErrorId: the FullyQualifiedErrorId without the command name after the comma.</summary>
+    public static string ErrorId(this ErrorRecord record) => record.FullyQualifiedErrorId.Split(',')[0];
+}

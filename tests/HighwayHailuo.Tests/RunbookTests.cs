@@ -27,7 +27,7 @@ public sealed class RunbookTests
 
         var result = session.Run("'bad.png', 'a.png', 'b.png' | New-HailuoVideo -Prompt p -ErrorAction Stop -ThrottleLimit 1");
 
-        Assert.Equal("UnsupportedImageFormat", result.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("UnsupportedImageFormat", result.Terminating?.ErrorId());
         Assert.Empty(fake.Submissions);
     }
 

@@ -138,6 +138,7 @@ public sealed class SaveHailuoVideoTests
         result.ThrowIfFailed();
         Assert.Single(result.Objects<FileInfo>());
         Assert.Equal(before + 1, fake.ResultRequestCount);
+        Eventually.WaitFor(() => fake.VideoRequestCount >= 2, "FakeHighway to record the second download"); // it records after the body is out
         Assert.Equal(new[] { 403, 200 }, fake.Requests.Where(r => r.Host == "video").Select(r => r.Status));
     }
 

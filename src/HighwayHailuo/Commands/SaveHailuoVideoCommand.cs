@@ -1,6 +1,7 @@
 // Save-HailuoVideo: downloads finished videos into a folder, several at a time, never leaving a
 // partial file under the final name.
 using System;
+using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.IO;
 using System.Management.Automation;
@@ -10,7 +11,6 @@ using HighwayHailuo.Api;
 using HighwayHailuo.Saving;
 using HighwayHailuo.Errors;
 using HighwayHailuo.Hosting;
-using HighwayHailuo.Locking;
 
 namespace HighwayHailuo.Commands
 {
@@ -31,7 +31,11 @@ namespace HighwayHailuo.Commands
 
         private ItemRunner? _runner;
         private ItemRunner? _refresher; // task-result requests for tasks without a usable link
-        private readonly System.Collections.Concurrent.ConcurrentQueue<HailuoTask> _refreshed = new System.Collections.Concurrent.ConcurrentQueue<HailuoTask>();
+        // Each input's task (or why there is none) by input order, so files are named and errors
+        // written in the order the tasks came, however the refreshes finish.
+        private readonly Dictionary<long, (HailuoTask? Task, HailuoException? Error, object Target)> _ready = new Dictionary<long, (HailuoTask?, HailuoException?, object)>();
+        private long _nextInput;
+        private long _nextToSave;
         private VideoDownloader? _downloader;
         private VideoFileNamer? _namer;
         private string _folder = "";
@@ -108,19 +112,14 @@ namespace HighwayHailuo.Commands
 
         private protected override void Process()
         {
-            bool byObject = ParameterSetName == InputObjectSet;
-            foreach (var input in TaskInput.From(byObject ? null : TaskId, byObject ? InputObject : null, Session))
+            foreach (var input in NamedTasks(ParameterSetName == InputObjectSet, TaskId, InputObject))
             {
-                if (input.Error != null)
-                {
-                    WriteError(HailuoErrors.Record(input.Error, input.Target));
-                    continue;
-                }
+                long sequence = _nextInput++;
                 if (IsUsable(input.Known))
-                    Save(input.Known!);
+                    Ready(sequence, input.Known, null, input.Target);
                 else
-                    _refresher!.Start(() => RefreshAsync(input)); // concurrently, through the same gate as Get-HailuoTask
-                SaveRefreshed();
+                    _refresher!.Start(() => RefreshAsync(input, sequence)); // concurrently, through the same gate as Get-HailuoTask
+                SaveInOrder();
             }
             _refresher!.Flush();
             _runner!.Flush();
@@ -129,13 +128,12 @@ namespace HighwayHailuo.Commands
         private protected override void End()
         {
             // Refreshed tasks come back to this thread, where they are named and confirmed in turn.
-            while (true)
+            while (_nextToSave < _nextInput)
             {
-                Dispatcher.RunUntil(() => !_refreshed.IsEmpty || _refresher!.InFlight == 0);
-                bool more = !_refreshed.IsEmpty;
-                SaveRefreshed();
-                if (!more && _refresher!.InFlight == 0)
-                    break;
+                Dispatcher.RunUntil(() => IsReady(_nextToSave) || _refresher!.InFlight == 0);
+                if (!IsReady(_nextToSave))
+                    break; // its refresh ended without an answer: a fatal error, rethrown below
+                SaveInOrder();
             }
             _refresher!.WaitAll();
             _runner?.WaitAll();
@@ -146,7 +144,7 @@ namespace HighwayHailuo.Commands
             && (task.VideoUrlExpiresAt == null || task.VideoUrlExpiresAt > DateTimeOffset.UtcNow + s_expiryMargin);
 
         /// <summary>Asks task-result for a task without a usable video link; the answer is saved on the pipeline thread.</summary>
-        private async System.Threading.Tasks.Task RefreshAsync(TaskInput input)
+        private async System.Threading.Tasks.Task RefreshAsync(TaskInput input, long sequence)
         {
             try
             {
@@ -154,25 +152,51 @@ namespace HighwayHailuo.Commands
                 var state = await client.GetTaskAsync(input.TaskId!, CancelToken).ConfigureAwait(false);
                 var task = TaskSnapshots.FromServer(input.TaskId!, state, input.Known, DateTimeOffset.UtcNow);
                 Session.Remember(task);
-                _refreshed.Enqueue(task);
-                Dispatcher.Wake();
+                Ready(sequence, task, null, input.Target);
             }
-            catch (HailuoException ex)
+            catch (HailuoException ex) when (!ex.IsTerminating)
             {
-                PostItemError(ex, input.Target);
+                Ready(sequence, null, ex, input.Target);
             }
         }
 
-        private void SaveRefreshed()
+        private void Ready(long sequence, HailuoTask? task, HailuoException? error, object target)
         {
-            while (_refreshed.TryDequeue(out var task))
-                Save(task);
+            lock (_ready)
+                _ready[sequence] = (task, error, target);
+            Dispatcher.Wake();
+        }
+
+        private bool IsReady(long sequence)
+        {
+            lock (_ready)
+                return _ready.ContainsKey(sequence);
+        }
+
+        /// <summary>Saves (or reports) every input whose turn has come. Pipeline thread only.</summary>
+        private void SaveInOrder()
+        {
+            while (true)
+            {
+                (HailuoTask? Task, HailuoException? Error, object Target) next;
+                lock (_ready)
+                {
+                    if (!_ready.TryGetValue(_nextToSave, out next))
+                        return;
+                    _ready.Remove(_nextToSave);
+                }
+                _nextToSave++;
+                if (next.Error != null)
+                    ReportItemError(next.Error, next.Target);
+                else
+                    Save(next.Task!);
+            }
         }
 
         /// <summary>Names the file, checks what is there, confirms, and starts the download. Pipeline thread only.</summary>
         private void Save(HailuoTask task)
         {
-            if (!IsReady(task))
+            if (!HasVideo(task))
                 return;
             string path = _namer!.Reserve(task);
             if (!Force && SkipExisting && File.Exists(path))
@@ -194,7 +218,7 @@ namespace HighwayHailuo.Commands
         }
 
         /// <summary>True for a task with a video to download; otherwise writes why not.</summary>
-        private bool IsReady(HailuoTask task)
+        private bool HasVideo(HailuoTask task)
         {
             if (task.Status == HailuoTaskStatus.Failed)
             {
@@ -259,41 +283,22 @@ namespace HighwayHailuo.Commands
             HailuoErrors.Record(ErrorIds.VideoFileExists,
                 $"The file '{path}' already exists; the video of task '{task.TaskId}' was not saved. Use -Force to overwrite it, or -SkipExisting to keep it.", task);
 
-        // One lock file per user and machine for all saves; a lock per destination file in it.
-        private static string SaveLockFile => Path.Combine(Path.GetTempPath(), "highwayhailuo-save-" + Environment.UserName + ".lock");
-
         private async Task DownloadAsync(HailuoTask task, string path)
         {
-            // Another process (or runspace) may be saving the same file right now: one lock per file,
-            // which the operating system drops if its holder dies, makes the second wait and then find
-            // the finished file, instead of downloading it again or calling it a VideoFileExists
-            // conflict. The lock file lives in the temp folder, so the videos folder holds only videos.
-            var locks = RegionLockFile.For(SaveLockFile);
-            // Case-folded: on a file system that ignores case, A.mp4 and a.mp4 are one file (elsewhere
-            // two such files only share a lock, which costs a wait, nothing more).
-            long region = RegionLockFile.RegionOf(path.ToUpperInvariant());
-            bool locked = false;
+            // Another process (or runspace) may be saving the same file right now: take turns.
+            SaveLock? turn = null;
             try
             {
-                bool mayGoOn;
-                try
-                {
-                    mayGoOn = locked = await locks.AcquireAsync(region, s_savePatience,
-                        () => Log.Verbose($"Another process is saving '{path}' right now; waiting up to {s_savePatience.TotalMinutes:0} min for it."), CancelToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    // No lock to be had (another user's lock file, a read-only temp folder): save as
-                    // before. The download is still written beside the file and renamed in one step.
-                    Log.Debug($"Saving '{path}' without the cross-process lock ({ex.Message}).");
-                    mayGoOn = true;
-                }
-                if (!mayGoOn)
+                turn = await SaveLocks.AcquireAsync(path, s_savePatience,
+                    () => Log.Verbose($"Another process is saving '{path}' right now; waiting up to {s_savePatience.TotalMinutes:0} min for it."), CancelToken).ConfigureAwait(false);
+                if (turn == null)
                 {
                     Dispatcher.Post(() => WriteError(HailuoErrors.Record(ErrorIds.VideoSaveBusy,
                         $"Another process has been saving '{path}' for over {s_savePatience.TotalMinutes:0} minutes; the video of task '{task.TaskId}' was not saved. Run the command again once it has finished.", task)));
                     return;
                 }
+                if (turn.Unavailable != null) // the download is still written beside the file and renamed in one step
+                    Log.Debug($"Saving '{path}' without the cross-process lock ({turn.Unavailable}).");
                 if (!Force && File.Exists(path))
                 {
                     // Saved by that other process while this one waited.
@@ -320,8 +325,7 @@ namespace HighwayHailuo.Commands
             }
             finally
             {
-                if (locked)
-                    locks.Release(region);
+                turn?.Dispose();
             }
 
             // An expired or refused link: ask task-result once for a fresh one.

@@ -79,14 +79,8 @@ namespace HighwayHailuo.Commands
 
         private protected override void Process()
         {
-            bool byObject = ParameterSetName == InputObjectSet;
-            foreach (var input in TaskInput.From(byObject ? null : TaskId, byObject ? InputObject : null, Session))
+            foreach (var input in NamedTasks(ParameterSetName == InputObjectSet, TaskId, InputObject))
             {
-                if (input.Error != null)
-                {
-                    WriteError(HailuoErrors.Record(input.Error, input.Target));
-                    continue;
-                }
                 string id = input.TaskId!;
                 if (_anyEnded || !_seen.Add(id))
                     continue; // -Any already has its answer, or this task is already being watched

@@ -1,6 +1,7 @@
 // The base of every cmdlet that talks to the Highway API: -ApiKey/-BaseUri, connection
 // resolution, Ctrl+C cancellation that reaches every await, and the pipeline-thread dispatcher.
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Security;
 using System.Threading;
@@ -105,6 +106,21 @@ namespace HighwayHailuo.Hosting
                     _client.ReadTimeout = timeout;
                 }
                 return _client;
+            }
+        }
+
+        /// <summary>
+        /// The tasks named by -TaskId, or by -InputObject when <paramref name="byObject"/>, with an
+        /// error written for each id that is not one (the others go on).
+        /// </summary>
+        private protected IEnumerable<TaskInput> NamedTasks(bool byObject, string[] taskIds, HailuoTask[] inputObjects)
+        {
+            foreach (var input in TaskInput.From(byObject ? null : taskIds, byObject ? inputObjects : null, Session))
+            {
+                if (input.Error != null)
+                    WriteError(HailuoErrors.Record(input.Error, input.Target));
+                else
+                    yield return input;
             }
         }
 
