@@ -60,8 +60,8 @@ public sealed class BadInputSuiteTests
     [MemberData(nameof(Cases))]
     public async Task EachBadInputHasItsErrorIdAndSendsNothing(string name, string script, string errorId)
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         string dir = session.WorkDir;
         Directory.CreateDirectory(Path.Combine(dir, "sub"));
         TestImages.Write(dir, "ok.png", TestImages.Png(400, 320));

@@ -22,8 +22,8 @@ public sealed class CancellationAndSecrecyTests(Xunit.Abstractions.ITestOutputHe
     [Fact]
     public async Task CtrlCStopsASubmissionInFlight()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMinutes(3) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMinutes(3) });
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         using var running = session.Start("New-HailuoVideo a.png -Prompt p");
@@ -38,8 +38,8 @@ public sealed class CancellationAndSecrecyTests(Xunit.Abstractions.ITestOutputHe
     [Fact]
     public async Task CtrlCStopsWaiting()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.FromMinutes(10) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.FromMinutes(10) });
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         using var running = session.Start("New-HailuoVideo a.png -Prompt p | Wait-HailuoTask -PollInterval 60");
@@ -49,7 +49,7 @@ public sealed class CancellationAndSecrecyTests(Xunit.Abstractions.ITestOutputHe
         Assert.NotNull(result.Stopped);
         Assert.True(took < s_stopBound, $"Stop took {took}");
         int polls = fake.ResultRequestCount;
-        Thread.Sleep(300);
+        // No wait needed: the cmdlet has waited for its background work (the scheduler) to end before Stop returned.
         Assert.Equal(polls, fake.ResultRequestCount); // nothing keeps polling in the background
     }
 
@@ -63,8 +63,8 @@ public sealed class CancellationAndSecrecyTests(Xunit.Abstractions.ITestOutputHe
             VideoBytes = 50L * 1024 * 1024,
             VideoBytesPerSecond = 512 * 1024,
         };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
         string videos = Path.Combine(session.WorkDir, "videos");
 
@@ -88,8 +88,8 @@ public sealed class CancellationAndSecrecyTests(Xunit.Abstractions.ITestOutputHe
             ProcessingFor = TimeSpan.FromMilliseconds(300),
             FailWhen = s => s.Prompt == "fail" ? "refused" : null,
         };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
         TestImages.Write(session.WorkDir, "b.png", TestImages.Png(400, 330));
         fake.Faults.Submit.Enqueue(Fault.Status(429, retryAfterSeconds: 0));

@@ -9,8 +9,8 @@ public sealed class EndToEndTests
     [Fact]
     public async Task FolderOfPhotosBecomesFolderOfVideos()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         var photos = Path.Combine(session.WorkDir, "photos");
         TestImages.Write(photos, "sunset.jpg", File.ReadAllBytes(TestImages.Fixture("photo.jpg")));
         TestImages.Write(photos, "harbour.jpg", TestImages.Jpeg(1920, 1080));

@@ -12,8 +12,8 @@ public sealed class ExperienceTests
     [Fact]
     public async Task CameraMovesAreSentAsOneGroupOfTheExactChineseCommands()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         var result = session.Run("New-HailuoVideo a.png -Prompt 'A boat at dawn' -CameraMovement PushIn, PanLeft, ZoomOut");
@@ -26,8 +26,8 @@ public sealed class ExperienceTests
     [Fact]
     public async Task EveryMoveHasItsDocumentedCommand()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
         var expected = new Dictionary<string, string>
         {
@@ -46,8 +46,8 @@ public sealed class ExperienceTests
     [Fact]
     public async Task MoreThanThreeMovesIsATerminatingErrorBeforeAnythingIsSent()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         var result = session.Run("New-HailuoVideo a.png -Prompt p -CameraMovement PushIn, PanLeft, ZoomIn, Shake");
@@ -60,8 +60,8 @@ public sealed class ExperienceTests
     [Fact]
     public async Task ThePromptLimitAppliesToThePromptWithItsMoves()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         var fits = session.Run("New-HailuoVideo a.png -Prompt ('x' * 1995) -CameraMovement PushIn"); // 1995 + " [推进]" = 2000
@@ -78,8 +78,8 @@ public sealed class ExperienceTests
     [InlineData("[tracking shot] of a runner", "[tracking shot]", "[跟随]", "TrackingShot")]
     public async Task AnEnglishCameraWordInBracketsGetsAWarningNamingTheRealCommand(string prompt, string written, string command, string move)
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         var result = session.Run("New-HailuoVideo a.png -Prompt $args[0]", prompt);
@@ -95,8 +95,8 @@ public sealed class ExperienceTests
     [Fact]
     public async Task TaskIdsCompleteNewestFirstWithTheirStatusAndEnumsAndSetsComplete()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMilliseconds(50) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMilliseconds(50) });
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
         TestImages.Write(session.WorkDir, "b.png", TestImages.Png(400, 321));
         var ids = new List<string>();
@@ -130,8 +130,8 @@ public sealed class ExperienceTests
     [Fact]
     public async Task TheListViewShowsWhenTheVideoLinkExpires()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(100) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(100) });
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         var text = session.Run("New-HailuoVideo a.png -Prompt 'slow dawn' | Wait-HailuoTask -PollInterval 0.1 | Format-List | Out-String -Width 200")
@@ -150,8 +150,8 @@ public sealed class ExperienceTests
     [Fact]
     public async Task StatusIsColouredOnlyWhereTheHostRendersVirtualTerminalSequences()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(100) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(100) });
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
         var task = session.Run("New-HailuoVideo a.png -Prompt p | Wait-HailuoTask -PollInterval 0.1").ThrowIfFailed().Output.Single();
         const string green = "\u001b[32m";
@@ -172,8 +172,8 @@ public sealed class ExperienceTests
     [Fact]
     public async Task WhatIfEndsWithOneSummaryOfTheBatch()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         for (int i = 0; i < 3; i++)
             TestImages.Write(session.WorkDir, $"i{i}.png", TestImages.Png(400, 320 + i));
         File.WriteAllText(Path.Combine(session.WorkDir, "jobs.csv"), """

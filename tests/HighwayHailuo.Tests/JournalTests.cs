@@ -178,8 +178,8 @@ public sealed class DownstreamFailureTests
     [Fact]
     public async Task ACommandFailingDownstreamWhileSubmissionsAreInFlightDoesNotCrashTheProcess()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMilliseconds(200) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMilliseconds(200) });
+        var (fake, session) = rig;
         for (int i = 0; i < 6; i++)
             TestImages.Write(session.WorkDir, $"i{i}.png", TestImages.Png(400, 320 + i));
 

@@ -62,8 +62,8 @@ public sealed class ModuleTests
     [Fact]
     public async Task TheDefaultTableShowsTheContractColumns()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "sunset.png", TestImages.Png(400, 320));
 
         var result = session.Run("New-HailuoVideo sunset.png -Prompt p -Resolution 1080P | Out-Host");

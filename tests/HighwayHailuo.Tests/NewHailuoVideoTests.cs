@@ -10,8 +10,8 @@ public sealed class NewHailuoVideoTests
     [Fact]
     public async Task SendsAllSixDocumentedFieldsAndNothingElse()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         var bytes = File.ReadAllBytes(TestImages.Fixture("portrait.png"));
         TestImages.Write(session.WorkDir, "p.png", bytes);
 
@@ -33,8 +33,8 @@ public sealed class NewHailuoVideoTests
     [Fact]
     public async Task DefaultsAreSixSeconds768PWithExpansion()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         File.Copy(TestImages.Fixture("lossy.webp"), Path.Combine(session.WorkDir, "a.webp"));
 
         session.Run("New-HailuoVideo ./a.webp -Prompt 'x'").ThrowIfFailed();
@@ -46,8 +46,8 @@ public sealed class NewHailuoVideoTests
     [Fact]
     public async Task OutputIsATypedQueuedTaskThatRecordsItsSource()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         File.Copy(TestImages.Fixture("photo.jpg"), Path.Combine(session.WorkDir, "sunset.jpg"));
         var before = DateTimeOffset.UtcNow;
 
@@ -70,8 +70,8 @@ public sealed class NewHailuoVideoTests
     [Fact]
     public async Task ImportCsvShapedRowsBindByPropertyNameWithPerRowValues()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         File.Copy(TestImages.Fixture("photo.jpg"), Path.Combine(session.WorkDir, "a.jpg"));
         File.Copy(TestImages.Fixture("portrait.png"), Path.Combine(session.WorkDir, "b.png"));
 
@@ -99,8 +99,8 @@ public sealed class NewHailuoVideoTests
     [Fact]
     public async Task StringsPipedByValueAndWildcardsResolveAgainstThePowerShellLocation()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         var sub = Path.Combine(session.WorkDir, "shots");
         TestImages.Write(sub, "one.jpg", TestImages.Jpeg(800, 600));
         TestImages.Write(sub, "two.jpg", TestImages.Jpeg(600, 800));
@@ -121,8 +121,8 @@ public sealed class NewHailuoVideoTests
     [Fact]
     public async Task LiteralPathTakesBracketsLiterallyAndBindsPSPath()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "shot[1].jpg", TestImages.Jpeg(800, 600));
 
         var result = session.Run("""
@@ -140,8 +140,8 @@ public sealed class NewHailuoVideoTests
     [Fact]
     public async Task ImageUrlsArePassedThroughUnchanged()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
 
         var result = session.Run("New-HailuoVideo -Url 'http://cdn.example.com/a%20b.png' -Prompt 'x'; New-HailuoVideo -ImageUri 'HTTPS://Example.com/Photo.JPG' -Prompt 'y'");
 
@@ -154,8 +154,8 @@ public sealed class NewHailuoVideoTests
     [Fact]
     public async Task SubmissionsRunConcurrentlyUpToTheThrottleLimit()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMilliseconds(400) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMilliseconds(400) });
+        var (fake, session) = rig;
         for (int i = 0; i < 9; i++)
             TestImages.Write(session.WorkDir, $"img{i}.png", TestImages.Png(320, 320 + i));
 

@@ -9,8 +9,8 @@ public sealed class PacingTests
     [Fact]
     public async Task ARetryAfterPausesEveryWorkerNotJustTheOneThatGotIt()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMilliseconds(200) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMilliseconds(200) });
+        var (fake, session) = rig;
         for (int i = 0; i < 8; i++)
             TestImages.Write(session.WorkDir, $"i{i}.png", TestImages.Png(400, 320 + i));
         fake.Faults.Submit.Enqueue(Fault.Status(429, retryAfterSeconds: 1));
@@ -40,8 +40,8 @@ public sealed class PacingTests
             VideoBytes = 4L * 1024 * 1024,
             VideoBytesPerSecond = 8L * 1024 * 1024,
         };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         for (int i = 0; i < 6; i++)
             TestImages.Write(session.WorkDir, $"i{i}.png", TestImages.Png(400, 320 + i));
 
@@ -60,8 +60,8 @@ public sealed class PacingTests
         // worth, far past what five attempts of backoff would ride out (the retry delays here are
         // milliseconds), so every image getting through proves the 429s were waited out, not retried.
         var options = new FakeHighwayOptions { SubmitRateLimit = 3, SubmitRateWindow = TimeSpan.FromSeconds(2) };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         for (int i = 0; i < 10; i++)
             TestImages.Write(session.WorkDir, $"i{i}.png", TestImages.Png(400, 320 + i));
 

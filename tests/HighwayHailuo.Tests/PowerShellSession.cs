@@ -222,3 +222,34 @@ public static class ErrorRecordExtensions
     /// <summary>The module's ErrorId: the FullyQualifiedErrorId without the command name after the comma.</summary>
     public static string ErrorId(this ErrorRecord record) => record.FullyQualifiedErrorId.Split(',')[0];
 }
+
+/// <summary>A FakeHighway and a session connected to it, the pair most tests start with; disposed together, session first.</summary>
+public sealed class FakeRig : IAsyncDisposable
+{
+    private FakeRig(FakeHighwayServer fake, PowerShellSession session) => (Fake, Session) = (fake, session);
+
+    public FakeHighwayServer Fake { get; }
+    public PowerShellSession Session { get; }
+
+    public static async Task<FakeRig> StartAsync(FakeHighwayOptions? options = null)
+    {
+        var fake = await FakeHighwayServer.StartAsync(options);
+        try
+        {
+            return new FakeRig(fake, new PowerShellSession(fake));
+        }
+        catch
+        {
+            await fake.DisposeAsync();
+            throw;
+        }
+    }
+
+    public void Deconstruct(out FakeHighwayServer fake, out PowerShellSession session) => (fake, session) = (Fake, Session);
+
+    public async ValueTask DisposeAsync()
+    {
+        Session.Dispose();
+        await Fake.DisposeAsync();
+    }
+}

@@ -26,8 +26,8 @@ public sealed class PreflightTests
     [MemberData(nameof(BadImages))]
     public async Task BadImageIsReportedAndTheNextImageStillGoes(string name, byte[] bytes, string errorId)
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         if (bytes.Length > 0)
             TestImages.Write(session.WorkDir, name, bytes);
         TestImages.Write(session.WorkDir, "good.png", TestImages.Png(400, 320));
@@ -47,8 +47,8 @@ public sealed class PreflightTests
     [Fact]
     public async Task BoundaryImagesAreAccepted()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         // Shorter side 301 px, ratios exactly 2:5 and 5:2, and 1 byte under 20 MiB.
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(301, 301));
         TestImages.Write(session.WorkDir, "b.jpg", TestImages.Jpeg(1250, 500));
@@ -64,8 +64,8 @@ public sealed class PreflightTests
     [Fact]
     public async Task FormatIsDecidedByBytesNotByName()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         File.Copy(TestImages.Fixture("photo.jpg"), Path.Combine(session.WorkDir, "really-a-jpeg.png"));
 
         session.Run("New-HailuoVideo really-a-jpeg.png -Prompt 'p'").ThrowIfFailed();
@@ -76,8 +76,8 @@ public sealed class PreflightTests
     [Fact]
     public async Task ChecksRunInTheDocumentedOrder()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         // Too small AND a bad aspect ratio AND 10 s at 1080P: the size check comes first.
         TestImages.Write(session.WorkDir, "small-wide.png", TestImages.Png(900, 200));
         // A good image with a bad duration/resolution pair from its row.
@@ -101,8 +101,8 @@ public sealed class PreflightTests
     [Fact]
     public async Task TenSecondsAt1080POnTheCommandLineStopsBeforeAnyInputIsRead()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
 
         var result = session.Run("'does-not-exist.jpg' | New-HailuoVideo -Prompt 'p' -Duration 10 -Resolution 1080P");
 
@@ -114,8 +114,8 @@ public sealed class PreflightTests
     [Fact]
     public async Task PromptLimits()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "ok.png", TestImages.Png(400, 400));
 
         var longOnCommandLine = session.Run("New-HailuoVideo ok.png -Prompt ('x' * 2001)");
@@ -138,8 +138,8 @@ public sealed class PreflightTests
     [InlineData("https://")]
     public async Task OnlyHttpAndHttpsUrlsAreAccepted(string uri)
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
 
         var result = session.Run("New-HailuoVideo -Path $args[0] -Prompt 'p'", uri);
 
@@ -151,8 +151,8 @@ public sealed class PreflightTests
     [Fact]
     public async Task BadParameterValuesAreRefusedByTheBinder()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "ok.png", TestImages.Png(400, 400));
 
         var duration = session.Run("New-HailuoVideo ok.png -Prompt p -Duration 8");
@@ -168,8 +168,8 @@ public sealed class PreflightTests
     [Fact]
     public async Task AFolderAndANonFileSystemPathAreNotImages()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         Directory.CreateDirectory(Path.Combine(session.WorkDir, "folder.jpg"));
 
         var result = session.Run("'folder.jpg', 'Env:\\PATH', 'nomatch*.jpg' | New-HailuoVideo -Prompt 'p'");

@@ -14,8 +14,8 @@ public sealed class SaveHailuoVideoTests
     [Fact]
     public async Task CollidingNamesGetATaskIdSuffixInArrivalOrder()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         TestImages.Write(Path.Combine(session.WorkDir, "a"), "beach.jpg", TestImages.Jpeg(800, 600));
         TestImages.Write(Path.Combine(session.WorkDir, "b"), "beach.png", TestImages.Png(400, 320));
 
@@ -39,8 +39,8 @@ public sealed class SaveHailuoVideoTests
     {
         var options = Quick();
         options.ResultLatency = TimeSpan.FromMilliseconds(300);
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         for (int i = 0; i < 6; i++)
             TestImages.Write(session.WorkDir, $"r{i}.png", TestImages.Png(400, 320 + i));
         var ids = session.Run("@(Get-ChildItem *.png | New-HailuoVideo -Prompt p).TaskId"); // no task-result request yet
@@ -58,8 +58,8 @@ public sealed class SaveHailuoVideoTests
     [Fact]
     public async Task AnExistingFileIsKeptUnlessForceIsGiven()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "sunset.jpg", TestImages.Jpeg(800, 600));
         File.WriteAllText(Path.Combine(session.WorkDir, "sunset.mp4"), "precious");
 
@@ -84,8 +84,8 @@ public sealed class SaveHailuoVideoTests
             FailWhen = s => s.Prompt == "bad" ? "refused" : null,
             TaskLife = s => s.Prompt == "bad" ? (TimeSpan.Zero, TimeSpan.Zero) : (TimeSpan.FromMinutes(5), TimeSpan.Zero),
         };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         var result = session.Run("""
@@ -105,8 +105,8 @@ public sealed class SaveHailuoVideoTests
     [Fact]
     public async Task AFreshLinkIsUsedWithoutAskingTheApiAgain()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         var result = session.Run("""
@@ -124,8 +124,8 @@ public sealed class SaveHailuoVideoTests
     [Fact]
     public async Task AnExpiredLinkIsRenewedOnceFromTaskResult()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         var waited = session.Run("$global:done = New-HailuoVideo a.png -Prompt p | Wait-HailuoTask -PollInterval 0.1");
@@ -145,8 +145,8 @@ public sealed class SaveHailuoVideoTests
     [Fact]
     public async Task AVideoHostThatKeepsRefusingGivesVideoDownloadFailed()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
         TestImages.Write(session.WorkDir, "b.png", TestImages.Png(400, 330));
         FaultScript.Add(fake.Faults.Video, Fault.Status(404), times: 2);
@@ -162,8 +162,8 @@ public sealed class SaveHailuoVideoTests
     [Fact]
     public async Task SaveByTaskIdAndWhatIf()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
 
         var result = session.Run("""
@@ -185,8 +185,8 @@ public sealed class SaveHailuoVideoTests
     {
         var options = Quick();
         options.VideoType = "../../x";
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
 
         // A URL image has no local name; the id-based name is sanitised and the extension falls back to mp4.
         var result = session.Run("New-HailuoVideo -Url 'https://example.com/' -Prompt p | Wait-HailuoTask -PollInterval 0.1 | Save-HailuoVideo out");
@@ -201,8 +201,8 @@ public sealed class SaveHailuoVideoTests
     [Fact]
     public async Task DestinationMustBeAFolder()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         File.WriteAllText(Path.Combine(session.WorkDir, "file.txt"), "x");
 
         var result = session.Run("Save-HailuoVideo -TaskId abc -Destination file.txt");

@@ -116,8 +116,8 @@ public sealed class ServiceErrorTests
     [Fact]
     public async Task ARefusedConnectionIsRetriedBecauseNothingWasSent()
     {
-        await using var fake = await FakeHighwayServer.StartAsync();
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
         // A port nothing listens on: every attempt is refused before a byte is sent.
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

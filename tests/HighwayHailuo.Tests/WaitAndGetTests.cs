@@ -24,8 +24,8 @@ public sealed class WaitAndGetTests
         {
             TaskLife = s => s.Prompt == "slow" ? (TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(3)) : (TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300)),
         };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         WriteImages(session, "a.png", "b.png", "c.png");
 
         var result = session.Run("""
@@ -61,8 +61,8 @@ public sealed class WaitAndGetTests
     public async Task AFailedTaskIsANonTerminatingErrorAndIsNotPassedOn()
     {
         var options = new FakeHighwayOptions { FailWhen = s => s.Prompt == "bad" ? "ILLEGAL_IMAGE_CONTENT: content policy" : null };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         WriteImages(session, "a.png", "b.png");
 
         var result = session.Run("""
@@ -84,8 +84,8 @@ public sealed class WaitAndGetTests
     public async Task TimeoutReportsEachTaskStillRunningWithItsLatestState()
     {
         var options = new FakeHighwayOptions { QueuedFor = TimeSpan.FromMilliseconds(100), ProcessingFor = TimeSpan.FromMinutes(5) };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         WriteImages(session, "a.png", "b.png");
 
         var result = session.Run("'a.png','b.png' | New-HailuoVideo -Prompt p | Wait-HailuoTask -Timeout 1 -PollInterval 0.2");
@@ -111,8 +111,8 @@ public sealed class WaitAndGetTests
         {
             TaskLife = s => s.Prompt == "fast" ? (TimeSpan.Zero, TimeSpan.FromMilliseconds(300)) : (TimeSpan.Zero, TimeSpan.FromMinutes(5)),
         };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         WriteImages(session, "a.png", "b.png", "c.png");
 
         var result = session.Run("""
@@ -133,8 +133,8 @@ public sealed class WaitAndGetTests
             FailWhen = s => s.Prompt == "fast" ? "boom" : null,
             TaskLife = s => s.Prompt == "fast" ? (TimeSpan.Zero, TimeSpan.FromMilliseconds(200)) : (TimeSpan.Zero, TimeSpan.FromMinutes(5)),
         };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         WriteImages(session, "a.png", "b.png");
 
         var result = session.Run("""
@@ -150,8 +150,8 @@ public sealed class WaitAndGetTests
     public async Task ProgressHasABatchBarAndChildBarsEachCompleted()
     {
         var options = new FakeHighwayOptions { QueuedFor = TimeSpan.FromMilliseconds(100), ProcessingFor = TimeSpan.FromSeconds(1.5) };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         WriteImages(session, "a.png", "b.png");
 
         var result = session.Run("'a.png','b.png' | New-HailuoVideo -Prompt p | Wait-HailuoTask -PollInterval 0.2");
@@ -178,8 +178,8 @@ public sealed class WaitAndGetTests
     public async Task ProgressUpdatesAreThrottledPerBar()
     {
         var options = new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromSeconds(2) };
-        await using var fake = await FakeHighwayServer.StartAsync(options);
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
         WriteImages(session, "a.png", "b.png", "c.png", "d.png");
 
         // Polling every 50 ms gives far more changes than may be shown.
@@ -194,8 +194,8 @@ public sealed class WaitAndGetTests
     [Fact]
     public async Task GetHailuoTaskRefreshesStateAndKeepsLocalFacts()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.FromMinutes(1) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.FromMinutes(1) });
+        var (fake, session) = rig;
         WriteImages(session, "a.png");
 
         var result = session.Run("""
@@ -226,8 +226,8 @@ public sealed class WaitAndGetTests
     [Fact]
     public async Task GetHailuoTaskWritesInInputOrderAndReportsUnknownIds()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { ResultLatency = TimeSpan.FromMilliseconds(50) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { ResultLatency = TimeSpan.FromMilliseconds(50) });
+        var (fake, session) = rig;
         WriteImages(session, "a.png", "b.png", "c.png");
 
         var result = session.Run("""
@@ -247,8 +247,8 @@ public sealed class WaitAndGetTests
     [Fact]
     public async Task AnUnknownStatusIsTreatedAsStillRunning()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(600) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(600) });
+        var (fake, session) = rig;
         WriteImages(session, "a.png");
         FaultScript.Add(fake.Faults.Result, Fault.Body("""{"task":{"task_id":"x","status":"TASK_STATUS_REFINING","progress_percent":"40"},"videos":[]}"""), times: 2);
 
@@ -262,8 +262,8 @@ public sealed class WaitAndGetTests
     [Fact]
     public async Task WaitAcceptsTaskIdsAndAlreadyFinishedTasks()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(200) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(200) });
+        var (fake, session) = rig;
         WriteImages(session, "a.png");
 
         var result = session.Run("""

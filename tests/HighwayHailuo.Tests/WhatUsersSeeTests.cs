@@ -14,8 +14,8 @@ public sealed class WhatUsersSeeTests
     [Fact]
     public async Task SavedVideosAreTheProvidersItemsLikeGetChildItemOutput()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         TestImages.Write(Path.Combine(session.WorkDir, "photos"), "sunset.jpg", TestImages.Jpeg(800, 600));
         TestImages.Write(Path.Combine(session.WorkDir, "photos"), "harbour.png", TestImages.Png(400, 320));
 
@@ -64,8 +64,8 @@ public sealed class WhatUsersSeeTests
     [Fact]
     public async Task SkippingAnExistingFileWritesTheProvidersItemToo()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "sunset.jpg", TestImages.Jpeg(800, 600));
 
         var result = session.Run("""
@@ -86,8 +86,8 @@ public sealed class WhatUsersSeeTests
     [Fact]
     public async Task GetHailuoTaskWithNoArgumentsListsThisSessionsTasksFreshInSubmissionOrder()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         for (int i = 0; i < 3; i++)
             TestImages.Write(session.WorkDir, $"p{i}.png", TestImages.Png(400, 320 + i));
 
@@ -145,8 +145,8 @@ public sealed class WhatUsersSeeTests
     public async Task AfterCtrlCGetHailuoTaskListsEveryTaskAlreadyPaidFor()
     {
         // Long tasks: Ctrl+C comes while every one of them is still running.
-        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.FromSeconds(30), ProcessingFor = TimeSpan.FromSeconds(30) });
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.FromSeconds(30), ProcessingFor = TimeSpan.FromSeconds(30) });
+        var (fake, session) = rig;
         for (int i = 0; i < 5; i++)
             TestImages.Write(Path.Combine(session.WorkDir, "photos"), $"p{i}.png", TestImages.Png(400, 320 + i));
 
@@ -172,8 +172,8 @@ public sealed class WhatUsersSeeTests
     [InlineData(200)]
     public async Task TheDefaultTableShowsWholeTaskIdsInAWideWindow(int width)
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a-long-photo-name.png", TestImages.Png(400, 320));
         var task = session.Run("New-HailuoVideo a-long-photo-name.png -Prompt p").ThrowIfFailed().Objects<HailuoTask>().Single();
         Assert.Equal(36, task.TaskId.Length); // FakeHighway's ids are UUID-shaped, like the service's
@@ -189,8 +189,8 @@ public sealed class WhatUsersSeeTests
     [Fact]
     public async Task TheDefaultTableStillFitsEightyColumnsWithEveryColumn()
     {
-        await using var fake = await FakeHighwayServer.StartAsync(Quick());
-        using var session = new PowerShellSession(fake);
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
         TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
         var task = session.Run("New-HailuoVideo a.png -Prompt p -Duration 10").ThrowIfFailed().Objects<HailuoTask>().Single();
 

@@ -105,7 +105,7 @@ public sealed class JournalClaimTests : IDisposable
     }
 
     [Fact]
-    public void AnotherProgramHoldingTheFileForAMomentIsWaitedOutButNotForever()
+    public async Task AnotherProgramHoldingTheFileForAMomentIsWaitedOutButNotForever()
     {
         string path = Path.Combine(_folder, "run.jsonl");
         var journal = TaskJournal.Open(path, create: true);
@@ -115,10 +115,10 @@ public sealed class JournalClaimTests : IDisposable
         // violation on every platform (on Unix through its emulation of FileShare.None).
         var holder = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
         var append = Task.Run(() => journal.Append(Image("bb")));
-        Thread.Sleep(300);
+        await Task.Delay(300);
         Assert.False(append.IsCompleted);
         holder.Dispose();
-        append.Wait(TimeSpan.FromSeconds(5));
+        await append.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(3, File.ReadAllLines(path).Length); // header and both records
 
         using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None))
