@@ -243,7 +243,7 @@ public sealed class SharedRateLedgerTests : IDisposable
     {
         string account = FileRateLedger.AccountOf(Host, "key-one");
         File.WriteAllText(LedgerPath,
-            $"HighwayHailuo rate ledger 2\nL {account} 1 {_now.Ticks}\nE {account} {_now.Ticks} 777 {_now.Ticks}\nE {account} 12");
+            $"HighwayHailuo rate ledger 1\nL {account} 1 {_now.Ticks}\nE {account} {_now.Ticks} 777\nE {account} 12");
         var pacer = Pacer();
 
         (await pacer.WaitTurnAsync(default)).Counted(); // the dead entry held the one place for a window

@@ -17,11 +17,8 @@ namespace HighwayHailuo.Api
     /// <summary>One account's window, as the pacer reads and changes it.</summary>
     internal sealed class RateWindow
     {
-        /// <summary>
-        /// Submissions in the window, oldest first: when the server answered (or, in flight, when
-        /// it started), a nonzero token for one still in flight (its turn's id), and when it was sent.
-        /// </summary>
-        public List<(DateTime Time, long Token, DateTime Sent)> Entries { get; } = new List<(DateTime, long, DateTime)>();
+        /// <summary>Submissions in the window, oldest first; a nonzero token marks one still in flight (its turn's id).</summary>
+        public List<(DateTime Time, long Token)> Entries { get; } = new List<(DateTime, long)>();
 
         /// <summary>The learned number of submissions per window, or null while none was refused.</summary>
         public int? Limit { get; set; }
@@ -69,7 +66,7 @@ namespace HighwayHailuo.Api
     /// </summary>
     internal sealed class FileRateLedger : RateLedger
     {
-        private const string Header = "HighwayHailuo rate ledger 2";
+        private const string Header = "HighwayHailuo rate ledger 1";
         private static readonly TimeSpan s_lockPatience = TimeSpan.FromSeconds(5);
         // Other accounts' pacers trim their own windows; these bounds only keep the file small.
         private static readonly TimeSpan s_keepOthersEntriesFor = TimeSpan.FromHours(1);
@@ -165,31 +162,28 @@ namespace HighwayHailuo.Api
 
             foreach (string line in text.Split('\n'))
             {
-                // L <account> <limit> <checked ticks>   |   E <account> <ticks> <token> <sent ticks>
+                // L <account> <limit> <checked ticks>   |   E <account> <ticks> <token>
                 string[] part = line.Trim().Split(' ');
-                if (part.Length < 4 || part.Length != (part[0] == "E" ? 5 : 4) || part[1].Length != 16
+                if (part.Length != 4 || part[1].Length != 16
                     || !long.TryParse(part[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out long last)
                     || !long.TryParse(part[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out long middle))
                     continue; // the header, or a line torn by a crash
                 if (!accounts.TryGetValue(part[1], out var window))
                     accounts[part[1]] = window = new RateWindow();
-                if (part[0] == "L" && middle > 0 && middle < int.MaxValue && IsTicks(last))
+                if (part[0] == "L" && middle > 0 && middle < int.MaxValue && last >= DateTime.MinValue.Ticks && last <= DateTime.MaxValue.Ticks)
                 {
                     window.Limit = (int)middle;
                     window.LimitCheckedAt = new DateTime(last, DateTimeKind.Utc);
                 }
-                else if (part[0] == "E" && IsTicks(middle)
-                    && long.TryParse(part[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out long sent) && IsTicks(sent))
+                else if (part[0] == "E" && middle >= DateTime.MinValue.Ticks && middle <= DateTime.MaxValue.Ticks)
                 {
-                    window.Entries.Add((new DateTime(middle, DateTimeKind.Utc), last, new DateTime(sent, DateTimeKind.Utc)));
+                    window.Entries.Add((new DateTime(middle, DateTimeKind.Utc), last));
                 }
             }
             foreach (var window in accounts.Values)
                 window.Entries.Sort((a, b) => a.Time.CompareTo(b.Time));
             return accounts;
         }
-
-        private static bool IsTicks(long ticks) => ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks;
 
         private void Write(Dictionary<string, RateWindow> accounts, DateTime now)
         {
@@ -206,8 +200,7 @@ namespace HighwayHailuo.Api
                     if (!mine && now - entry.Time >= s_keepOthersEntriesFor)
                         continue;
                     text.Append("E ").Append(pair.Key).Append(' ').Append(entry.Time.Ticks.ToString(CultureInfo.InvariantCulture)).Append(' ')
-                        .Append(entry.Token.ToString(CultureInfo.InvariantCulture)).Append(' ')
-                        .Append(entry.Sent.Ticks.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                        .Append(entry.Token.ToString(CultureInfo.InvariantCulture)).Append('\n');
                 }
             }
             byte[] bytes = new UTF8Encoding(false).GetBytes(text.ToString());

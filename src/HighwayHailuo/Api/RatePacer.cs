@@ -139,7 +139,7 @@ namespace HighwayHailuo.Api
                     return false;
                 }
             }
-            window.Entries.Add((now, token, now));
+            window.Entries.Add((now, token));
             return true;
         }
 
@@ -159,11 +159,10 @@ namespace HighwayHailuo.Api
             _ledger.Change(UtcNow(), w =>
             {
                 int at = Find(w, token);
-                var sent = at >= 0 ? w.Entries[at].Sent : UtcNow();
                 if (at >= 0)
                     w.Entries.RemoveAt(at);
                 if (counted)
-                    w.Entries.Add((UtcNow(), 0, sent)); // in the window until a window after the server answered
+                    w.Entries.Add((UtcNow(), 0)); // the server counted it when it answered
                 return true;
             });
             Signal();
@@ -177,14 +176,11 @@ namespace HighwayHailuo.Api
             bool learned = _ledger.Change(UtcNow(), w =>
             {
                 int at = Find(w, token);
-                var now = UtcNow();
-                var sent = at >= 0 ? w.Entries[at].Sent : now;
                 if (at >= 0)
                     w.Entries.RemoveAt(at);
+                var now = UtcNow();
                 Trim(w, now);
-                // What the server had accepted in the window before this one arrived, by when each
-                // was sent: answer times come later by a varying upload and wait, and would count fewer.
-                int accepted = w.Entries.FindAll(e => e.Token == 0 && e.Sent > sent - Window).Count;
+                int accepted = w.Entries.FindAll(e => e.Token == 0).Count;
                 if (accepted == 0)
                     return false;
                 w.Limit = accepted;
