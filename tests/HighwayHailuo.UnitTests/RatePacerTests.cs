@@ -267,6 +267,20 @@ public sealed class SharedRateLedgerTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadingTheLimitDoesNotWriteTheLedger()
+    {
+        var pacer = Pacer();
+        (await pacer.WaitTurnAsync(default)).Counted();
+        Assert.True((await pacer.WaitTurnAsync(default)).RateLimited());
+        var written = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(LedgerPath, written);
+
+        Assert.Equal(1, pacer.Limit);
+
+        Assert.Equal(written, File.GetLastWriteTimeUtc(LedgerPath));
+    }
+
+    [Fact]
     public async Task AnUnusableLedgerLeavesThePacerAloneAndSaysWhyOnce()
     {
         string blocked = Path.Combine(_dir, "a-file");

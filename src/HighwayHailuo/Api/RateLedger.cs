@@ -77,6 +77,7 @@ namespace HighwayHailuo.Api
         private readonly string _account;
         private readonly RateLedger _fallback = InMemory();
         private volatile bool _fellBack;
+        private bool _folderMade;
         private string? _problem;
 
         public FileRateLedger(string path, string account)
@@ -117,15 +118,21 @@ namespace HighwayHailuo.Api
                 bool locked = false;
                 try
                 {
-                    Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+                    if (!_folderMade)
+                    {
+                        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+                        _folderMade = true;
+                    }
                     locked = _lock.Acquire(0, s_lockPatience);
                     if (locked)
                     {
-                        var accounts = Read();
+                        var accounts = Read(out string before);
                         if (!accounts.TryGetValue(_account, out var window))
                             accounts[_account] = window = new RateWindow();
                         T result = change(window);
-                        Write(accounts, now);
+                        string after = Format(accounts, now);
+                        if (after != before) // a look that changed nothing (reading the limit) writes nothing
+                            Write(after);
                         return result;
                     }
                     FallBack("another process held the rate ledger's lock for more than " + s_lockPatience.TotalSeconds + " s");
@@ -150,12 +157,12 @@ namespace HighwayHailuo.Api
             _problem = "Pacing submissions in this process only: the shared rate ledger " + _path + " is not usable (" + why + ").";
         }
 
-        private Dictionary<string, RateWindow> Read()
+        private Dictionary<string, RateWindow> Read(out string text)
         {
             var accounts = new Dictionary<string, RateWindow>(StringComparer.Ordinal);
+            text = "";
             if (!File.Exists(_path))
                 return accounts;
-            string text;
             using (var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             using (var reader = new StreamReader(stream, new UTF8Encoding(false)))
                 text = reader.ReadToEnd();
@@ -185,7 +192,7 @@ namespace HighwayHailuo.Api
             return accounts;
         }
 
-        private void Write(Dictionary<string, RateWindow> accounts, DateTime now)
+        private string Format(Dictionary<string, RateWindow> accounts, DateTime now)
         {
             var text = new StringBuilder(Header).Append('\n');
             foreach (var pair in accounts)
@@ -203,7 +210,12 @@ namespace HighwayHailuo.Api
                         .Append(entry.Token.ToString(CultureInfo.InvariantCulture)).Append('\n');
                 }
             }
-            byte[] bytes = new UTF8Encoding(false).GetBytes(text.ToString());
+            return text.ToString();
+        }
+
+        private void Write(string text)
+        {
+            byte[] bytes = new UTF8Encoding(false).GetBytes(text);
             using var stream = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
             stream.Write(bytes, 0, bytes.Length);
             stream.SetLength(bytes.Length);

@@ -29,8 +29,6 @@ namespace HighwayHailuo.Commands
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
 
-        // How long an image claimed by another live process is waited for, and how often it is looked at again.
-
         private ItemRunner? _runner;
         private TaskJournal? _journal;
         private JournaledSubmitter? _submitter;

@@ -118,7 +118,10 @@ namespace HighwayHailuo.Commands
                 if (IsUsable(input.Known))
                     Ready(sequence, input.Known, null, input.Target);
                 else
-                    _refresher!.Start(() => RefreshAsync(input, sequence)); // concurrently, through the same gate as Get-HailuoTask
+                {
+                    var client = RequireClient(); // a missing key stops the call here, before any request
+                    _refresher!.Start(() => RefreshAsync(client, input, sequence)); // concurrently, through the same gate as Get-HailuoTask
+                }
                 SaveInOrder();
             }
             _refresher!.Flush();
@@ -144,11 +147,10 @@ namespace HighwayHailuo.Commands
             && (task.VideoUrlExpiresAt == null || task.VideoUrlExpiresAt > DateTimeOffset.UtcNow + s_expiryMargin);
 
         /// <summary>Asks task-result for a task without a usable video link; the answer is saved on the pipeline thread.</summary>
-        private async System.Threading.Tasks.Task RefreshAsync(TaskInput input, long sequence)
+        private async System.Threading.Tasks.Task RefreshAsync(HighwayClient client, TaskInput input, long sequence)
         {
             try
             {
-                var client = RequireClient();
                 var state = await client.GetTaskAsync(input.TaskId!, CancelToken).ConfigureAwait(false);
                 var task = TaskSnapshots.FromServer(input.TaskId!, state, input.Known, DateTimeOffset.UtcNow);
                 Session.Remember(task);

@@ -15,19 +15,14 @@ namespace HighwayHailuo.Hosting
         public int Running { get { lock (_lock) return _running; } }
 
         /// <summary>Starts <paramref name="work"/> on the thread pool and counts it until it has ended, however it ends.</summary>
-        public Task Run(Func<Task> work) => Track(() => Task.Run(work));
-
-        /// <summary>The same, keeping the work's result.</summary>
-        public Task<T> Run<T>(Func<Task<T>> work) => Track(() => Task.Run(work));
-
-        private TTask Track<TTask>(Func<TTask> start) where TTask : Task
+        public Task Run(Func<Task> work)
         {
             lock (_lock)
                 _running++;
-            TTask task;
+            Task task;
             try
             {
-                task = start();
+                task = Task.Run(work);
             }
             catch
             {

@@ -124,15 +124,6 @@ namespace HighwayHailuo.Hosting
             }
         }
 
-        /// <summary>Runs async work to completion from the pipeline thread, writing what it posts meanwhile.</summary>
-        private protected T RunSync<T>(Func<CancellationToken, System.Threading.Tasks.Task<T>> work)
-        {
-            var task = Background.Run(() => work(CancelToken));
-            task.ContinueWith(_ => Dispatcher.Wake(), System.Threading.Tasks.TaskScheduler.Default);
-            Dispatcher.RunUntil(() => task.IsCompleted);
-            return task.GetAwaiter().GetResult();
-        }
-
         /// <summary>Reports a failure of one item; terminating failures stop the call.</summary>
         private protected void ReportItemError(Exception ex, object? target)
         {
