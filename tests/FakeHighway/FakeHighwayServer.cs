@@ -21,8 +21,21 @@ namespace FakeHighway;
 public sealed class FakeHighwayServer : IAsyncDisposable
 {
     public const string SubmitPath = "/v3/async/minimax-hailuo-2.3-i2v";
+    public const string SubmitPrefix = "/v3/async/";
     public const string ResultPath = "/v3/async/task-result";
-    private static readonly string[] s_documentedFields = { "prompt", "image", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" };
+
+    /// <summary>
+    /// The four Hailuo endpoints with the fields each takes (Highway's model reference pages) and
+    /// whether "image" is required. A field an endpoint does not take is a 400, as a strict server answers.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, (string[] Fields, bool ImageRequired, string TaskType)> Endpoints =
+        new Dictionary<string, (string[], bool, string)>
+        {
+            ["minimax-hailuo-2.3-i2v"] = (new[] { "prompt", "image", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" }, true, "MINIMAX_HAILUO_2_3_I2V"),
+            ["minimax-hailuo-2.3-fast-i2v"] = (new[] { "prompt", "image", "duration", "resolution", "enable_prompt_expansion" }, true, "MINIMAX_HAILUO_2_3_FAST_I2V"),
+            ["minimax-hailuo-2.3-t2v"] = (new[] { "prompt", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" }, false, "MINIMAX_HAILUO_2_3_T2V"),
+            ["minimax-hailuo-02"] = (new[] { "prompt", "image", "end_image", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" }, false, "MINIMAX_HAILUO_02"),
+        };
     private static readonly Regex s_dataUri = new(@"^data:(image/(?:jpeg|jpg|png|webp));base64,(.*)$", RegexOptions.Singleline | RegexOptions.CultureInvariant);
 
     private readonly WebApplication _api;
@@ -66,7 +79,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
     /// <summary>Submissions refused by the rate limit (<see cref="FakeHighwayOptions.SubmitRateLimit"/>).</summary>
     public int RateLimitedSubmits => _rateLimitedSubmits;
     private int _rateLimitedSubmits;
-    private readonly Queue<DateTimeOffset> _rateWindow = new(); // arrival times the limit counted
+    private readonly Dictionary<string, Queue<DateTimeOffset>> _rateWindows = new(StringComparer.Ordinal); // per endpoint: arrival times the limit counted
 
     public static async Task<FakeHighwayServer> StartAsync(FakeHighwayOptions? options = null, int apiPort = 0, int videoPort = 0)
     {
@@ -139,13 +152,14 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         }
         try
         {
-            if (request.Method == "POST" && request.Path == SubmitPath)
+            if (request.Method == "POST" && request.Path.StartsWithSegments(SubmitPrefix.TrimEnd('/'), out var rest)
+                && Endpoints.ContainsKey(rest.Value?.TrimStart('/') ?? ""))
             {
                 int now = Interlocked.Increment(ref _concurrentSubmits);
                 InterlockedMax(ref _maxConcurrentSubmits, now);
                 try
                 {
-                    (status, bodyBytes) = await SubmitAsync(ctx);
+                    (status, bodyBytes) = await SubmitAsync(ctx, rest.Value!.TrimStart('/'));
                 }
                 finally
                 {
@@ -173,7 +187,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         }
     }
 
-    private async Task<(int Status, long BodyBytes)> SubmitAsync(HttpContext ctx)
+    private async Task<(int Status, long BodyBytes)> SubmitAsync(HttpContext ctx, string endpoint)
     {
         Faults.Submit.TryDequeue(out var fault);
         if (fault is { Kind: FaultKind.DropDuringUpload })
@@ -203,7 +217,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
 
         if (CheckKey(ctx.Request) is (int code, string reason, string message))
             return (await ErrorAsync(ctx, code, reason, message), bodyBytes);
-        if (!TakeRateSlot())
+        if (!TakeRateSlot(endpoint))
         {
             Interlocked.Increment(ref _rateLimitedSubmits);
             if (Options.RateLimitRetryAfter)
@@ -214,7 +228,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         SubmitRecord record;
         try
         {
-            record = ParseSubmission(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            record = ParseSubmission(endpoint, buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
         }
         catch (BadRequest bad)
         {
@@ -235,19 +249,22 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         return (await JsonAsync(ctx, 200, new Dictionary<string, object?> { ["task_id"] = id }), bodyBytes);
     }
 
-    // A sliding window: at most SubmitRateLimit counted submissions in any SubmitRateWindow.
-    private bool TakeRateSlot()
+    // A sliding window per endpoint, as the service limits each model on its own: at most
+    // SubmitRateLimit counted submissions in any SubmitRateWindow.
+    private bool TakeRateSlot(string endpoint)
     {
         if (Options.SubmitRateLimit <= 0)
             return true;
-        lock (_rateWindow)
+        lock (_rateWindows)
         {
+            if (!_rateWindows.TryGetValue(endpoint, out var window))
+                _rateWindows[endpoint] = window = new Queue<DateTimeOffset>();
             var now = DateTimeOffset.UtcNow;
-            while (_rateWindow.Count > 0 && now - _rateWindow.Peek() >= Options.SubmitRateWindow)
-                _rateWindow.Dequeue();
-            if (_rateWindow.Count >= Options.SubmitRateLimit)
+            while (window.Count > 0 && now - window.Peek() >= Options.SubmitRateWindow)
+                window.Dequeue();
+            if (window.Count >= Options.SubmitRateLimit)
                 return false;
-            _rateWindow.Enqueue(now);
+            window.Enqueue(now);
             return true;
         }
     }
@@ -300,7 +317,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         var taskJson = new Dictionary<string, object?>
         {
             ["task_id"] = id,
-            ["task_type"] = "MINIMAX_HAILUO_2_3_I2V",
+            ["task_type"] = Endpoints[task.Submission.Endpoint].TaskType,
             ["status"] = status,
             ["reason"] = reason ?? "",
             ["progress_percent"] = progress,
@@ -340,7 +357,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
                 ["acceptedSubmissions"] = Submissions.Count,
                 ["rateLimitedSubmits"] = RateLimitedSubmits,
                 ["maxSubmissionsPerImage"] = Submissions.Count == 0 ? 0 : Submissions
-                    .GroupBy(s => (s.ImageSha256 ?? s.ImageUrl, s.Prompt, s.Duration, s.Resolution, s.EnablePromptExpansion, s.FastPretreatment))
+                    .GroupBy(s => (s.Endpoint, s.ImageSha256 ?? s.ImageUrl, s.EndImageSha256 ?? s.EndImageUrl, s.Prompt, s.Duration, s.Resolution, s.EnablePromptExpansion, s.FastPretreatment))
                     .Max(g => g.Count()),
                 ["videoRangeRequests"] = requests.Count(r => r.Host == "video" && r.Range != null),
                 ["videoRequestsWithAuthorization"] = requests.Count(r => r.Host == "video" && r.Authorization != null),
@@ -348,6 +365,9 @@ public sealed class FakeHighwayServer : IAsyncDisposable
                 ["prompts"] = Submissions.Select(s => s.Prompt).ToArray(),
                 ["durations"] = Submissions.Select(s => s.Duration).ToArray(),
                 ["resolutions"] = Submissions.Select(s => s.Resolution).ToArray(),
+                ["endpoints"] = Submissions.Select(s => s.Endpoint).ToArray(),
+                ["fields"] = Submissions.Select(s => string.Join(",", s.Fields)).ToArray(),
+                ["endImages"] = Submissions.Select(s => s.EndImageSha256 ?? s.EndImageUrl).ToArray(),
             });
             return;
         }
@@ -395,8 +415,8 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Validates a submission the way the real service documents it.</summary>
-    private static SubmitRecord ParseSubmission(ReadOnlyMemory<byte> body)
+    /// <summary>Validates a submission the way the real service documents it, for the endpoint it was sent to.</summary>
+    private static SubmitRecord ParseSubmission(string endpoint, ReadOnlyMemory<byte> body)
     {
         JsonDocument doc;
         try
@@ -412,15 +432,21 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw new BadRequest("INVALID_REQUEST_BODY", "body must be an object");
+            var (documented, imageRequired, _) = Endpoints[endpoint];
             var fields = root.EnumerateObject().Select(p => p.Name).ToList();
-            var unknown = fields.Except(s_documentedFields).ToList();
+            var unknown = fields.Except(documented).ToList();
             if (unknown.Count > 0)
-                throw new BadRequest("INVALID_REQUEST_BODY", "unknown fields: " + string.Join(",", unknown));
+                throw new BadRequest("INVALID_REQUEST_BODY", $"{endpoint} does not take: " + string.Join(",", unknown));
 
             string prompt = root.TryGetProperty("prompt", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : throw new BadRequest("INVALID_REQUEST_BODY", "prompt is required");
             if (prompt.Length < 1 || prompt.Length > 2000)
                 throw new BadRequest("INVALID_REQUEST_BODY", "prompt must be 1..2000 characters");
-            string image = root.TryGetProperty("image", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString()! : throw new BadRequest("INVALID_REQUEST_BODY", "image is required");
+            string? image = root.TryGetProperty("image", out var i) ? (i.ValueKind == JsonValueKind.String ? i.GetString()! : throw new BadRequest("INVALID_REQUEST_BODY", "image must be a string")) : null;
+            if (image == null && imageRequired)
+                throw new BadRequest("INVALID_REQUEST_BODY", "image is required");
+            string? endImage = root.TryGetProperty("end_image", out var ei) ? (ei.ValueKind == JsonValueKind.String ? ei.GetString()! : throw new BadRequest("INVALID_REQUEST_BODY", "end_image must be a string")) : null;
+            if (endImage != null && image == null)
+                throw new BadRequest("INVALID_REQUEST_BODY", "end_image needs image (first and last frame)");
             int duration = root.TryGetProperty("duration", out var d) ? (d.ValueKind == JsonValueKind.Number ? d.GetInt32() : throw new BadRequest("INVALID_REQUEST_BODY", "duration must be an integer")) : 6;
             if (duration is not (6 or 10))
                 throw new BadRequest("INVALID_REQUEST_BODY", "duration must be 6 or 10");
@@ -432,31 +458,37 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             bool expansion = !root.TryGetProperty("enable_prompt_expansion", out var e) || (e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw new BadRequest("INVALID_REQUEST_BODY", "enable_prompt_expansion must be a boolean"));
             bool fast = root.TryGetProperty("fast_pretreatment", out var f) && (f.ValueKind is JsonValueKind.True or JsonValueKind.False ? f.GetBoolean() : throw new BadRequest("INVALID_REQUEST_BODY", "fast_pretreatment must be a boolean"));
 
-            if (image.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || image.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-            {
-                return new SubmitRecord { Fields = fields, Prompt = prompt, ImageKind = "url", ImageUrl = image, Duration = duration, Resolution = resolution, EnablePromptExpansion = expansion, FastPretreatment = fast };
-            }
-            var match = s_dataUri.Match(image);
-            if (!match.Success)
-                throw new BadRequest("INVALID_IMAGE_FORMAT", "image must be a URL or a data:image/...;base64, URI");
-            byte[] bytes;
-            try
-            {
-                bytes = Convert.FromBase64String(match.Groups[2].Value);
-            }
-            catch (FormatException)
-            {
-                throw new BadRequest("INVALID_IMAGE_FORMAT", "image data is not valid base64");
-            }
-            if (bytes.Length >= 20L * 1024 * 1024)
-                throw new BadRequest("IMAGE_FILE_EXCEEDS_MAX_SIZE", "image must be under 20MB");
+            var first = image == null ? default : ParseImage(image, "image");
+            var last = endImage == null ? default : ParseImage(endImage, "end_image");
             return new SubmitRecord
             {
-                Fields = fields, Prompt = prompt, ImageKind = "data", ImageMime = match.Groups[1].Value,
-                ImageSha256 = Convert.ToHexString(SHA256.HashData(bytes)), ImageBytes = bytes.Length,
+                Endpoint = endpoint, Fields = fields, Prompt = prompt,
+                ImageKind = first.Kind ?? "", ImageUrl = first.Url, ImageMime = first.Mime, ImageSha256 = first.Sha256, ImageBytes = first.Bytes,
+                EndImageKind = last.Kind ?? "", EndImageUrl = last.Url, EndImageSha256 = last.Sha256,
                 Duration = duration, Resolution = resolution, EnablePromptExpansion = expansion, FastPretreatment = fast,
             };
         }
+    }
+
+    private static (string? Kind, string? Url, string? Mime, string? Sha256, long Bytes) ParseImage(string image, string field)
+    {
+        if (image.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || image.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            return ("url", image, null, null, 0);
+        var match = s_dataUri.Match(image);
+        if (!match.Success)
+            throw new BadRequest("INVALID_IMAGE_FORMAT", field + " must be a URL or a data:image/...;base64, URI");
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(match.Groups[2].Value);
+        }
+        catch (FormatException)
+        {
+            throw new BadRequest("INVALID_IMAGE_FORMAT", field + " data is not valid base64");
+        }
+        if (bytes.Length >= 20L * 1024 * 1024)
+            throw new BadRequest("IMAGE_FILE_EXCEEDS_MAX_SIZE", field + " must be under 20MB");
+        return ("data", null, match.Groups[1].Value, Convert.ToHexString(SHA256.HashData(bytes)), bytes.Length);
     }
 
     // ---- Video host -------------------------------------------------------------------------

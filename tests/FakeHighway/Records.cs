@@ -19,13 +19,19 @@ public sealed record RecordedRequest(
 /// <summary>One submission body as the server parsed it.</summary>
 public sealed class SubmitRecord
 {
+    /// <summary>The endpoint it was sent to, e.g. minimax-hailuo-2.3-i2v.</summary>
+    public string Endpoint { get; init; } = "";
     public IReadOnlyList<string> Fields { get; init; } = Array.Empty<string>();
     public string Prompt { get; init; } = "";
-    public string ImageKind { get; init; } = ""; // "url" or "data"
+    public string ImageKind { get; init; } = ""; // "url", "data", or "" for text to video
     public string? ImageUrl { get; init; }
     public string? ImageMime { get; init; }
     public string? ImageSha256 { get; init; }
     public long ImageBytes { get; init; }
+    /// <summary>The last frame (end_image), when one was sent: its URL or the SHA-256 of its data.</summary>
+    public string EndImageKind { get; init; } = "";
+    public string? EndImageUrl { get; init; }
+    public string? EndImageSha256 { get; init; }
     public int Duration { get; init; }
     public string Resolution { get; init; } = "";
     public bool EnablePromptExpansion { get; init; }

@@ -138,7 +138,7 @@ public sealed class ExperienceTests
             .ThrowIfFailed().Output.Single().ToString();
 
         var lines = text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
-        Assert.Equal(new[] { "TaskId", "Status", "Progress", "Eta", "Reason", "SourceImage", "Prompt", "Duration", "Resolution", "SubmittedAt", "CompletedAt", "VideoUrl", "VideoUrlExpires", "Seed" },
+        Assert.Equal(new[] { "TaskId", "Status", "Progress", "Eta", "Reason", "Model", "SourceImage", "LastFrame", "Prompt", "Duration", "Resolution", "SubmittedAt", "CompletedAt", "VideoUrl", "VideoUrlExpires", "Seed" },
             lines.Select(l => l.Split(':')[0].Trim()));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^Status\s+: Succeeded$"));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^Progress\s+: 100%$"));
@@ -186,7 +186,7 @@ public sealed class ExperienceTests
         var result = session.Run("Import-Csv ./jobs.csv | New-HailuoVideo -WhatIf");
 
         result.ThrowIfFailed();
-        const string expected = "What if: 3 videos, 22 s of video in total (1 at 1080P, 2 at 768P). Nothing was sent.";
+        const string expected = "What if: 3 videos, 22 s of video in total: Hailuo-2.3 22 s (1 at 1080P, 2 at 768P). Nothing was sent.";
         // Shown on the host after the "What if:" lines, and written as Write-Host writes: an
         // information record tagged PSHOST, which is what Start-Transcript records.
         var shown = session.Host.PlainText.Split('\n').Select(l => l.TrimEnd()).Where(l => l.StartsWith("What if:", StringComparison.Ordinal)).ToList();

@@ -70,12 +70,12 @@ public sealed class ModuleTests
 
         result.ThrowIfFailed();
         var text = session.Host.PlainText;
-        foreach (var column in new[] { "TaskId", "Status", "Progress", "SourceImage", "Duration", "Resolution" })
+        foreach (var column in new[] { "TaskId", "Status", "Progress", "SourceImage", "Model", "Video" })
             Assert.Contains(column, text);
         Assert.Contains("sunset.png", text);
         Assert.DoesNotContain(session.WorkDir, text); // the file name, not the whole path
         Assert.Contains("Queued", text);
-        Assert.Contains("6 s", text);
+        Assert.Contains("6 s 1080P", text);
         Assert.All(text.Split('\n'), line => Assert.True(line.TrimEnd().Length <= 80, $"too wide: '{line}'"));
     }
 
@@ -89,7 +89,7 @@ public sealed class ModuleTests
             ["TaskId"] = typeof(string), ["Status"] = typeof(HailuoTaskStatus), ["ProgressPercent"] = typeof(int?),
             ["EtaSeconds"] = typeof(int?), ["Reason"] = typeof(string), ["VideoUrl"] = typeof(Uri),
             ["VideoUrlExpiresAt"] = typeof(DateTimeOffset?), ["VideoType"] = typeof(string), ["Seed"] = typeof(string),
-            ["SourceImage"] = typeof(string), ["Prompt"] = typeof(string), ["Duration"] = typeof(int?),
+            ["Model"] = typeof(string), ["SourceImage"] = typeof(string), ["LastFrame"] = typeof(string), ["Prompt"] = typeof(string), ["Duration"] = typeof(int?),
             ["Resolution"] = typeof(string), ["SubmittedAt"] = typeof(DateTimeOffset?), ["CompletedAt"] = typeof(DateTimeOffset?),
             ["LastUpdated"] = typeof(DateTimeOffset),
         };

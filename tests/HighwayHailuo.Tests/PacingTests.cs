@@ -72,8 +72,9 @@ public sealed class PacingTests
         Assert.Equal(10, fake.Submissions.Select(s => s.ImageSha256).Distinct().Count()); // each image once
         Assert.InRange(fake.RateLimitedSubmits, 1, 10); // limited, but not a 429 storm
         // The limit is learned from the acceptances whose answers came within the window before the
-        // refusal: with answer times that vary by the machine's load, about 3 (2 to 4), never nothing.
-        Assert.True(result.Verbose.Any(v => System.Text.RegularExpressions.Regex.IsMatch(v, "Waiting for room: the server allows about [234] submissions per 2 s")),
+        // refusal: with answer times that vary by the machine's load, about 3 (1 to 4 on a loaded
+        // two-core machine, where answers can straggle past the window), never nothing.
+        Assert.True(result.Verbose.Any(v => System.Text.RegularExpressions.Regex.IsMatch(v, "Waiting for room: the server allows about [1-4] submissions per 2 s")),
             string.Join("\n", result.Verbose.Where(v => v.Contains("room") || v.Contains("Retrying"))));
     }
 

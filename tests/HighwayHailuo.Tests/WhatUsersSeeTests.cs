@@ -181,7 +181,7 @@ public sealed class WhatUsersSeeTests
         var text = session.Run("$args[0] | Get-HailuoTask | Format-Table | Out-String -Width $args[1]", task.TaskId, width).ThrowIfFailed().Output.Single().ToString();
 
         var lines = text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
-        Assert.Equal(new[] { "SourceImage", "Status", "Progress", "Duration", "Resolution", "TaskId" }, lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(new[] { "SourceImage", "Status", "Progress", "Model", "Video", "TaskId" }, lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.EndsWith(" " + task.TaskId, lines[2]);
         Assert.StartsWith("a-long-photo-name…", lines[2]); // the photo's name, shortened to its column
     }
@@ -198,7 +198,7 @@ public sealed class WhatUsersSeeTests
 
         var lines = text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
         Assert.All(lines, l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
-        Assert.Equal(new[] { "SourceImage", "Status", "Progress", "Duration", "Resolution", "TaskId" }, lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal(new[] { "a.png", "Queued", "10", "s", "768P", task.TaskId[..20] + "…" }, lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(new[] { "SourceImage", "Status", "Progress", "Model", "Video", "TaskId" }, lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(new[] { "a.png", "Queued", "2.3", "10", "s", "768P", task.TaskId[..21] + "…" }, lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 }

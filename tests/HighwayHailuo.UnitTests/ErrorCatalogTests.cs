@@ -35,7 +35,7 @@ public sealed class ErrorCatalogTests
         Assert.True(error.Retryable);
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir != null && !File.Exists(Path.Combine(dir.FullName, "HighwayHailuo.psd1")))

@@ -28,7 +28,7 @@ public sealed class HighwayClientTests
     }
 
     private static SubmitRequest UrlRequest(string prompt = "a \"quoted\" prompt [推进]") =>
-        new(prompt, null, new Uri("https://images.test/cat.jpg?x=1"), 10, "768P", enablePromptExpansion: false, fastPretreatment: true);
+        Requests.ImageToVideo(prompt, null, new Uri("https://images.test/cat.jpg?x=1"), 10, "768P", expand: false, fast: true);
 
     private static async Task<HailuoException> Fails(Func<Task> action) => await Assert.ThrowsAsync<HailuoException>(action);
 
@@ -54,6 +54,42 @@ public sealed class HighwayClientTests
         Assert.False(json.RootElement.GetProperty("enable_prompt_expansion").GetBoolean());
         Assert.True(json.RootElement.GetProperty("fast_pretreatment").GetBoolean());
         Assert.Contains("[推进]", body); // readable, not \u-escaped
+    }
+
+    // Each endpoint gets only the fields its reference page lists, in this order: a strict server
+    // answers 400 for any other (FakeHighway does too).
+    [Theory]
+    [InlineData("Hailuo-2.3", true, false, "minimax-hailuo-2.3-i2v", "prompt,image,duration,resolution,enable_prompt_expansion,fast_pretreatment")]
+    [InlineData("Hailuo-2.3", false, false, "minimax-hailuo-2.3-t2v", "prompt,duration,resolution,enable_prompt_expansion,fast_pretreatment")]
+    [InlineData("Hailuo-2.3-Fast", true, false, "minimax-hailuo-2.3-fast-i2v", "prompt,image,duration,resolution,enable_prompt_expansion")]
+    [InlineData("Hailuo-02", true, true, "minimax-hailuo-02", "prompt,image,end_image,duration,resolution,enable_prompt_expansion,fast_pretreatment")]
+    [InlineData("Hailuo-02", true, false, "minimax-hailuo-02", "prompt,image,duration,resolution,enable_prompt_expansion,fast_pretreatment")]
+    [InlineData("Hailuo-02", false, false, "minimax-hailuo-02", "prompt,duration,resolution,enable_prompt_expansion,fast_pretreatment")]
+    public async Task EachModelAndModeGoesToItsEndpointWithItsOwnFields(string model, bool withImage, bool withLastFrame, string endpoint, string fields)
+    {
+        _stub.Then(HttpStatusCode.OK, """{"task_id":"t-1"}""");
+        var request = new SubmitRequest(HailuoModels.Find(model, withImage)!, "p", withImage ? new RequestImage(new Uri("https://images.test/a.jpg")) : null,
+            withLastFrame ? new RequestImage(new Uri("https://images.test/z.jpg")) : null, 6, "768P", true, false);
+
+        await Client().SubmitAsync(request, default);
+
+        var (sent, body) = Assert.Single(_stub.Requests);
+        Assert.Equal("https://api.test/base/v3/async/" + endpoint, sent.RequestUri!.ToString());
+        using var json = JsonDocument.Parse(body!);
+        Assert.Equal(fields, string.Join(",", json.RootElement.EnumerateObject().Select(p => p.Name)));
+        if (withLastFrame)
+            Assert.Equal("https://images.test/z.jpg", json.RootElement.GetProperty("end_image").GetString());
+    }
+
+    [Fact]
+    public void ARequestRefusesWhatItsEndpointDoesNotTake()
+    {
+        var url = new RequestImage(new Uri("https://images.test/a.jpg"));
+        Assert.Throws<ArgumentException>(() => new SubmitRequest(HailuoModels.Find("Hailuo-2.3-Fast", true)!, "p", url, null, 6, "768P", true, fastPretreatment: true));
+        Assert.Throws<ArgumentException>(() => new SubmitRequest(HailuoModels.Find("Hailuo-2.3", true)!, "p", url, url, 6, "768P", true, false));
+        Assert.Throws<ArgumentException>(() => new SubmitRequest(HailuoModels.Find("Hailuo-2.3", false)!, "p", url, null, 6, "768P", true, false));
+        Assert.Throws<ArgumentException>(() => new SubmitRequest(HailuoModels.Find("Hailuo-2.3", true)!, "p", null, null, 6, "768P", true, false));
+        Assert.Null(HailuoModels.Find("Hailuo-2.3-Fast", withImage: false)); // no text-only endpoint
     }
 
     [Theory]

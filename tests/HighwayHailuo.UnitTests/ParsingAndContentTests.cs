@@ -109,7 +109,7 @@ public sealed class ParsingAndContentTests
             string path = TestImages.Write(folder, "img.png", TestImages.Png(400, 320, padTo: fileSize));
             var bytes = File.ReadAllBytes(path);
             Assert.Equal(fileSize, bytes.Length);
-            var request = new SubmitRequest("p \"q\"", LocalImage.Inspect(path), null, 6, "1080P", true, false);
+            var request = Requests.ImageToVideo("p \"q\"", LocalImage.Inspect(path), null, 6, "1080P", true, false);
 
             using var content = request.CreateContent();
             var body = await content.ReadAsByteArrayAsync();
@@ -127,6 +127,34 @@ public sealed class ParsingAndContentTests
     }
 
     [Fact]
+    public async Task BothFramesAreStreamedIntoOneBodyOfTheDeclaredLength()
+    {
+        string folder = Directory.CreateTempSubdirectory("hh-unit-").FullName;
+        try
+        {
+            string firstPath = TestImages.Write(folder, "first.png", TestImages.Png(400, 320, padTo: DataUriJsonContent.ChunkBytes + 7));
+            string lastPath = TestImages.Write(folder, "last.jpg", TestImages.Jpeg(400, 320));
+            var request = new SubmitRequest(HailuoModels.Find(HailuoModels.Hailuo02, withImage: true)!, "p",
+                new RequestImage(LocalImage.Inspect(firstPath)), new RequestImage(LocalImage.Inspect(lastPath)), 10, "768P", true, true);
+
+            using var content = request.CreateContent();
+            var body = await content.ReadAsByteArrayAsync();
+
+            Assert.Equal(body.Length, content.Headers.ContentLength);
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal("data:image/png;base64," + Convert.ToBase64String(File.ReadAllBytes(firstPath)), json.RootElement.GetProperty("image").GetString());
+            Assert.Equal("data:image/jpeg;base64," + Convert.ToBase64String(File.ReadAllBytes(lastPath)), json.RootElement.GetProperty("end_image").GetString());
+            Assert.Equal("prompt,image,end_image,duration,resolution,enable_prompt_expansion,fast_pretreatment",
+                string.Join(",", json.RootElement.EnumerateObject().Select(p => p.Name)));
+            Assert.Contains("\"end_image\":\"data:image/jpeg;base64,<", request.DescribeBody());
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
+    [Fact]
     public async Task AnImageThatChangesWhileBeingSentFailsTheBody()
     {
         string folder = Directory.CreateTempSubdirectory("hh-unit-").FullName;
@@ -135,7 +163,7 @@ public sealed class ParsingAndContentTests
             string path = TestImages.Write(folder, "img.png", TestImages.Png(400, 320));
             var image = LocalImage.Inspect(path);
             File.AppendAllText(path, "grown");
-            using var content = new SubmitRequest("p", image, null, 6, "768P", true, false).CreateContent();
+            using var content = Requests.ImageToVideo("p", image, null, 6, "768P", true, false).CreateContent();
 
             var error = await Assert.ThrowsAnyAsync<Exception>(() => content.ReadAsByteArrayAsync());
             Assert.IsType<IOException>(error.GetBaseException());
@@ -154,7 +182,7 @@ public sealed class ParsingAndContentTests
         try
         {
             string path = TestImages.Write(folder, "img.png", TestImages.Png(400, 320));
-            var text = new SubmitRequest("p", LocalImage.Inspect(path), null, 6, "768P", true, false).DescribeBody();
+            var text = Requests.ImageToVideo("p", LocalImage.Inspect(path), null, 6, "768P", true, false).DescribeBody();
             Assert.Contains("data:image/png;base64,<", text);
             Assert.DoesNotContain(Convert.ToBase64String(File.ReadAllBytes(path))[..40], text);
         }

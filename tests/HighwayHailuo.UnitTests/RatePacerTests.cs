@@ -111,17 +111,18 @@ public sealed class RatePacerTests
         var server = new SlidingWindowServer(3, TimeSpan.FromMilliseconds(300));
         var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString("unit-test-key"), new Uri("https://api.test/"), null, null);
         var retry = new RetryPolicy { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1) };
+        var pacer = new RatePacer(TimeSpan.FromMilliseconds(300));
         var client = new HighwayClient(connection, new RequestGate(4), retry, null, new HttpClient(server))
         {
-            SubmitPacer = new RatePacer(TimeSpan.FromMilliseconds(300)),
+            SubmitPacerFor = _ => pacer,
         };
 
         var ids = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => client.SubmitAsync(
-            new SubmitRequest("p", null, new Uri($"https://images.test/{i}.jpg"), 6, "768P", false, false), default)));
+            Requests.ImageToVideo("p", null, new Uri($"https://images.test/{i}.jpg"), 6, "768P", false, false), default)));
 
         Assert.Equal(12, ids.Distinct().Count());
         Assert.Equal(12, server.Accepted);
-        Assert.NotNull(client.SubmitPacer.Limit);
+        Assert.NotNull(pacer.Limit);
         Assert.InRange(server.Refused, 1, 11); // it was limited, and not once per submission
     }
 
@@ -165,6 +166,7 @@ public sealed class RatePacerTests
 public sealed class SharedRateLedgerTests : IDisposable
 {
     private static readonly Uri Host = new("https://api.test/");
+    private const string Endpoint = "minimax-hailuo-2.3-i2v";
     private readonly string _dir = Directory.CreateTempSubdirectory("hailuo-ledger-").FullName;
     private DateTime _now = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
     private readonly List<TimeSpan> _waits = new();
@@ -174,7 +176,7 @@ public sealed class SharedRateLedgerTests : IDisposable
     private string LedgerPath => Path.Combine(_dir, "rate-ledger.txt");
 
     private RatePacer Pacer(string key = "key-one", string? path = null) =>
-        new(TimeSpan.FromSeconds(60), new FileRateLedger(path ?? LedgerPath, FileRateLedger.AccountOf(Host, key)))
+        new(TimeSpan.FromSeconds(60), new FileRateLedger(path ?? LedgerPath, FileRateLedger.AccountOf(Host, key, Endpoint)))
         {
             UtcNow = () => _now,
             Delay = (d, _) => { _waits.Add(d); _now += d; return Task.CompletedTask; },
@@ -233,15 +235,17 @@ public sealed class SharedRateLedgerTests : IDisposable
         Assert.Null(other.Limit);
         string text = File.ReadAllText(LedgerPath);
         Assert.DoesNotContain("secret", text);
-        Assert.Contains(FileRateLedger.AccountOf(Host, "hh-secret-one-0123456789"), text);
-        Assert.Equal(16, FileRateLedger.AccountOf(Host, "k").Length);
-        Assert.NotEqual(FileRateLedger.AccountOf(Host, "k"), FileRateLedger.AccountOf(new Uri("https://api.test:8443/"), "k"));
+        Assert.Contains(FileRateLedger.AccountOf(Host, "hh-secret-one-0123456789", Endpoint), text);
+        Assert.Equal(16, FileRateLedger.AccountOf(Host, "k", Endpoint).Length);
+        Assert.NotEqual(FileRateLedger.AccountOf(Host, "k", Endpoint), FileRateLedger.AccountOf(new Uri("https://api.test:8443/"), "k", Endpoint));
+        // The server limits each model on its own: one model's limit is not another's.
+        Assert.NotEqual(FileRateLedger.AccountOf(Host, "k", Endpoint), FileRateLedger.AccountOf(Host, "k", "minimax-hailuo-2.3-fast-i2v"));
     }
 
     [Fact]
     public async Task ASubmissionLeftInFlightByADeadProcessExpiresWithTheWindow()
     {
-        string account = FileRateLedger.AccountOf(Host, "key-one");
+        string account = FileRateLedger.AccountOf(Host, "key-one", Endpoint);
         File.WriteAllText(LedgerPath,
             $"HighwayHailuo rate ledger 1\nL {account} 1 {_now.Ticks}\nE {account} {_now.Ticks} 777\nE {account} 12");
         var pacer = Pacer();

@@ -550,7 +550,7 @@ Describe 'The PowerShell experience' {
         Start-Transcript -Path $transcript | Out-Null
         Get-ChildItem a.png, b.jpg | New-HailuoVideo -Prompt p -WhatIf
         Stop-Transcript | Out-Null
-        Get-Content $transcript | Where-Object { $_ -like 'What if: 2 videos*' } | Should -Be 'What if: 2 videos, 12 s of video in total (2 at 768P). Nothing was sent.'
+        Get-Content $transcript | Where-Object { $_ -like 'What if: 2 videos*' } | Should -Be 'What if: 2 videos, 12 s of video in total: Hailuo-2.3 12 s (2 at 768P). Nothing was sent.'
     }
 
     It 'stops at the first failure with -ErrorAction Stop and writes no progress when asked not to' {
@@ -670,10 +670,120 @@ Describe 'What a user sees in a real shell' {
         $wide = ($task | Format-Table | Out-String -Width 120) -split "`n" | Where-Object { $_.Trim() }
         $narrow = ($task | Format-Table | Out-String -Width 80) -split "`n" | Where-Object { $_.Trim() }
 
-        $wide[0] -split '\s+' | Where-Object { $_ } | Should -Be @('SourceImage', 'Status', 'Progress', 'Duration', 'Resolution', 'TaskId')
+        $wide[0] -split '\s+' | Where-Object { $_ } | Should -Be @('SourceImage', 'Status', 'Progress', 'Model', 'Video', 'TaskId')
         $wide[2] | Should -Match "^sunset\.jpg\s.*\s$([regex]::Escape($task.TaskId))\s*$"
         $narrow | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
-        $narrow[0] -split '\s+' | Where-Object { $_ } | Should -Be @('SourceImage', 'Status', 'Progress', 'Duration', 'Resolution', 'TaskId')
-        $narrow[2] | Should -Match "\s$([regex]::Escape($task.TaskId.Substring(0, 20)))…\s*$"
+        $narrow[0] -split '\s+' | Where-Object { $_ } | Should -Be @('SourceImage', 'Status', 'Progress', 'Model', 'Video', 'TaskId')
+        $narrow[2] | Should -Match "\s2\.3\s+6 s 768P\s+$([regex]::Escape($task.TaskId.Substring(0, 21)))…\s*$"
+    }
+}
+
+Describe 'The Hailuo family' {
+    BeforeEach {
+        $fake = Start-FakeHighway -TaskSeconds 0.5
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+        Push-Location $TestDrive
+        $null = New-TestImage 'a.jpg' 'photo.jpg'
+        $null = New-TestImage 'b.jpg' 'progressive.jpg'
+        $null = New-TestImage 'end.png'
+        $null = New-TestImage 'tiny.png' 'tiny.png'
+    }
+    AfterEach {
+        Pop-Location
+        Disconnect-Highway
+        Stop-FakeHighway $fake
+        Remove-Item -Path (Join-Path $TestDrive '*') -Recurse -Force
+    }
+
+    It '-Model <Model> sends the image to <Endpoint> with only its fields' -ForEach @(
+        @{ Model = 'Hailuo-2.3'; Endpoint = 'minimax-hailuo-2.3-i2v'; Fields = 'prompt,image,duration,resolution,enable_prompt_expansion,fast_pretreatment' }
+        @{ Model = 'Hailuo-2.3-Fast'; Endpoint = 'minimax-hailuo-2.3-fast-i2v'; Fields = 'prompt,image,duration,resolution,enable_prompt_expansion' }
+        @{ Model = 'Hailuo-02'; Endpoint = 'minimax-hailuo-02'; Fields = 'prompt,image,duration,resolution,enable_prompt_expansion,fast_pretreatment' }
+    ) {
+        $task = New-HailuoVideo ./a.jpg -Prompt 'waves' -Model $Model
+
+        $task.Model | Should -Be $Model
+        $stats = Get-FakeStats $fake
+        $stats.endpoints | Should -Be @($Endpoint)
+        $stats.fields | Should -Be @($Fields)
+    }
+
+    It 'makes videos from prompts alone, piped as strings or from a CSV' {
+        Set-Content -Path prompts.csv -Value @('Prompt,Model', 'a red fox in snow,', 'a lighthouse at dusk,Hailuo-02')
+
+        $byValue = 'a paper boat', 'a kite' | New-HailuoVideo -TextOnly
+        $fromCsv = Import-Csv ./prompts.csv | New-HailuoVideo -TextOnly
+
+        ($byValue.Prompt | Sort-Object) | Should -Be @('a kite', 'a paper boat')
+        ($fromCsv | Sort-Object Prompt | ForEach-Object Model) | Should -Be @('Hailuo-02', 'Hailuo-2.3')
+        @($byValue) + @($fromCsv) | ForEach-Object { $_.SourceImage | Should -BeNullOrEmpty }
+        $stats = Get-FakeStats $fake
+        ($stats.endpoints | Sort-Object) | Should -Be @('minimax-hailuo-02', 'minimax-hailuo-2.3-t2v', 'minimax-hailuo-2.3-t2v', 'minimax-hailuo-2.3-t2v')
+        $stats.fields | ForEach-Object { $_ | Should -Not -Match 'image' }
+    }
+
+    It 'sends nothing for a pipeline that delivers no images' {
+        $null = New-Item -ItemType Directory -Path ./empty
+        $out = Get-ChildItem ./empty | New-HailuoVideo -Prompt x
+
+        $out | Should -BeNullOrEmpty
+        (Get-FakeStats $fake).submitRequests | Should -Be 0
+    }
+
+    It '<Script> stops with <ErrorId> before anything is sent' -ForEach @(
+        @{ Script = "'x' | New-HailuoVideo -TextOnly -Model Hailuo-2.3-Fast"; ErrorId = 'TextOnlyNotSupported'; Category = 'InvalidArgument' }
+        @{ Script = 'Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -Model Hailuo-2.3-Fast -FastPretreatment'; ErrorId = 'FastPretreatmentNotSupported'; Category = 'InvalidArgument' }
+        @{ Script = 'Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame end.png'; ErrorId = 'LastFrameNotSupported'; Category = 'InvalidArgument' }
+        @{ Script = "New-HailuoVideo -TextOnly 'a fox' -LastFrame end.png -Model Hailuo-02"; ErrorId = 'LastFrameNeedsFirstFrame'; Category = 'InvalidArgument' }
+        @{ Script = 'Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame tiny.png -Model Hailuo-02'; ErrorId = 'ImageTooSmall'; Category = 'InvalidData' }
+    ) {
+        $caught = $null
+        try { & ([scriptblock]::Create($Script)) -ErrorAction Stop } catch { $caught = $_ }
+
+        $caught.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+        $caught.CategoryInfo.Category | Should -Be $Category
+        (Get-FakeStats $fake).submitRequests | Should -Be 0
+    }
+
+    It 'reports a CSV row that breaks its model''s rule and sends the others' {
+        Set-Content -Path frames.csv -Value @('Path,LastFrame,Model,Prompt', 'a.jpg,end.png,Hailuo-02,first to last', 'b.jpg,end.png,Hailuo-2.3,not allowed', 'b.jpg,,,plain')
+
+        $tasks = Import-Csv ./frames.csv | New-HailuoVideo -ErrorVariable rowErrors -ErrorAction SilentlyContinue
+
+        $tasks | Should -HaveCount 2
+        $rowErrors | Should -HaveCount 1
+        $rowErrors[0].FullyQualifiedErrorId | Should -BeLike 'LastFrameNotSupported,*'
+        ($tasks | Where-Object Model -EQ 'Hailuo-02').LastFrame | Should -Be (Join-Path $TestDrive 'end.png')
+        @((Get-FakeStats $fake).endImages | Where-Object { $_ }) | Should -HaveCount 1
+    }
+
+    It 'drafts with 2.3 Fast, then renders a kept draft with 2.3 from the journal' {
+        $drafts = Get-ChildItem *.jpg | New-HailuoVideo -Model Hailuo-2.3-Fast -Prompt 'slow push in' -Journal ./drafts.jsonl |
+            Wait-HailuoTask -PollInterval 0.2 | Save-HailuoVideo -Destination ./drafts
+        $render = Get-HailuoTask -Journal ./drafts.jsonl | Where-Object { (Split-Path $_.SourceImage -Leaf) -eq 'b.jpg' } |
+            New-HailuoVideo -Model Hailuo-2.3 -Resolution 1080P | Wait-HailuoTask -PollInterval 0.2 | Save-HailuoVideo -Destination ./final
+
+        $drafts | Should -HaveCount 2
+        $render.Name | Should -Be 'b.mp4'
+        $stats = Get-FakeStats $fake
+        ($stats.endpoints | Sort-Object) | Should -Be @('minimax-hailuo-2.3-fast-i2v', 'minimax-hailuo-2.3-fast-i2v', 'minimax-hailuo-2.3-i2v')
+        (Get-HailuoTask -Journal ./drafts.jsonl).Model | Should -Be @('Hailuo-2.3-Fast', 'Hailuo-2.3-Fast')
+    }
+
+    It 'counts the seconds of each model in the -WhatIf summary' {
+        Set-Content -Path mixed.csv -Value @('Path,Model,Prompt,Duration', 'a.jpg,Hailuo-2.3-Fast,p,6', 'b.jpg,,q,10', 'a.jpg,Hailuo-02,r,6')
+
+        $summary = Import-Csv ./mixed.csv | New-HailuoVideo -WhatIf 6>&1 | ForEach-Object { "$_" } | Where-Object { $_ -like 'What if: 3 videos*' }
+
+        $summary | Should -Be 'What if: 3 videos, 22 s of video in total: Hailuo-2.3-Fast 6 s (1 at 768P); Hailuo-2.3 10 s (1 at 768P); Hailuo-02 6 s (1 at 768P). Nothing was sent.'
+        (Get-FakeStats $fake).submitRequests | Should -Be 0
+    }
+
+    It 'completes -Model with what each model offers' {
+        $line = 'New-HailuoVideo -Model '
+        $offered = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+
+        $offered.CompletionText | Should -Be @('Hailuo-2.3', 'Hailuo-2.3-Fast', 'Hailuo-02')
+        $offered[2].ToolTip | Should -Match 'last frame'
     }
 }

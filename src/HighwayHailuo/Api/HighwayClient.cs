@@ -31,7 +31,7 @@ namespace HighwayHailuo.Api
 {
     internal sealed class HighwayClient
     {
-        public const string SubmitPath = "v3/async/minimax-hailuo-2.3-i2v";
+        public const string SubmitPathPrefix = "v3/async/";
         public const string TaskResultPath = "v3/async/task-result";
 
         internal const int MaxResultBodyBytes = 1024 * 1024;
@@ -52,6 +52,8 @@ namespace HighwayHailuo.Api
             _retry = retry;
             _log = log;
             _http = http ?? HttpClients.Api;
+            var ownPacers = new System.Collections.Concurrent.ConcurrentDictionary<string, RatePacer>(StringComparer.Ordinal);
+            SubmitPacerFor = endpoint => ownPacers.GetOrAdd(endpoint, _ => RatePacer.CreateDefault());
         }
 
         /// <summary>Time allowed for one submission, body upload included.</summary>
@@ -60,12 +62,15 @@ namespace HighwayHailuo.Api
         /// <summary>Time allowed for one task-result request.</summary>
         public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-        /// <summary>Paces submissions when the server limits them per window; shared by the session's calls.</summary>
-        public RatePacer SubmitPacer { get; set; } = RatePacer.CreateDefault();
+        /// <summary>
+        /// The pacer of an endpoint's submissions: the server limits each model on its own, so a
+        /// limit learned for one must not hold back another. Shared by the session's calls.
+        /// </summary>
+        public Func<string, RatePacer> SubmitPacerFor { get; set; }
 
         /// <summary>Submits one task and returns its id.</summary>
         public Task<string> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken) =>
-            WithRetriesAsync(ct => SubmitOnceAsync(request, ct), SubmitPacer, cancellationToken);
+            WithRetriesAsync(ct => SubmitOnceAsync(request, ct), SubmitPacerFor(request.Endpoint.Name), cancellationToken);
 
         /// <summary>Asks task-result for the current state of a task.</summary>
         public Task<ServerTaskState> GetTaskAsync(string taskId, CancellationToken cancellationToken) =>
@@ -131,8 +136,9 @@ namespace HighwayHailuo.Api
         {
             using var slot = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
             var content = request.CreateContent();
-            using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_connection.BaseUri, SubmitPath)) { Content = content };
-            _log?.Debug("POST /" + SubmitPath + " body: " + Scrub(request.DescribeBody()));
+            string path = SubmitPathPrefix + request.Endpoint.Name;
+            using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_connection.BaseUri, path)) { Content = content };
+            _log?.Debug("POST /" + path + " body: " + Scrub(request.DescribeBody()));
 
             ApiResponse response;
             try
@@ -141,11 +147,11 @@ namespace HighwayHailuo.Api
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                if (content is DataUriJsonContent streamed && streamed.ImageChangedWhileSending)
+                if (content is DataUriJsonContent streamed && streamed.ChangedImage is string changed)
                 {
                     // The body was cut short, so the server cannot have accepted it.
                     throw new HailuoException(ErrorIds.ImageUnreadable,
-                        $"The image '{request.SourceImage}' changed while it was being sent; it was not submitted.", inner: ex);
+                        $"The image '{changed}' changed while it was being sent; it was not submitted.", inner: ex);
                 }
                 if (NeverConnected(ex))
                     throw Unreachable(ex);
@@ -299,8 +305,8 @@ namespace HighwayHailuo.Api
             string prompt = request.Prompt.Length > 80 ? request.Prompt.Substring(0, 77) + "..." : request.Prompt;
             return new HailuoException(ErrorIds.HailuoSubmitOutcomeUnknown,
                 string.Format(CultureInfo.InvariantCulture,
-                    "The submission of '{0}' ({1} s, {2}, prompt '{3}') may or may not have created a task: {4}. It was not retried, because a retry could bill twice. Check the task list in your Highway account before submitting this image again.",
-                    request.SourceImage, request.Duration, request.Resolution, prompt, why),
+                    "The submission of '{0}' ({1}, {2} s, {3}, prompt '{4}') may or may not have created a task: {5}. It was not retried, because a retry could bill twice. Check the task list in your Highway account before submitting it again.",
+                    request.SourceImage ?? "text only", request.Model, request.Duration, request.Resolution, prompt, why),
                 response?.StatusCode, Scrub(reason), Scrub(serverMessage), inner: inner);
         }
 

@@ -4,7 +4,9 @@
 using System;
 using System.Buffers;
 using System.Buffers.Text;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
@@ -31,31 +33,35 @@ namespace HighwayHailuo.Api
         }
     }
 
+    /// <summary>
+    /// A JSON body written as text pieces with local images between them, each image base64-encoded
+    /// from disk as it is sent (the first frame, and for Hailuo 02 the last frame).
+    /// </summary>
     internal sealed class DataUriJsonContent : HttpContent
     {
         // A multiple of 3 so every chunk but the last encodes without padding.
         internal const int ChunkBytes = 3 * 16 * 1024;
 
-        private readonly byte[] _prefix;
-        private readonly byte[] _suffix;
-        private readonly LocalImage _image;
+        // Each piece is either UTF-8 text or an image to encode in its place.
+        private readonly IReadOnlyList<(byte[]? Text, LocalImage? Image)> _pieces;
         private readonly Action? _onSent;
 
-        public DataUriJsonContent(string prefix, LocalImage image, string suffix, Action? onSent = null)
+        public DataUriJsonContent(IEnumerable<object> pieces, Action? onSent = null)
         {
             _onSent = onSent;
-            _prefix = Encoding.UTF8.GetBytes(prefix);
-            _suffix = Encoding.UTF8.GetBytes(suffix);
-            _image = image;
+            _pieces = pieces.Select(p => p is LocalImage image ? ((byte[]?)null, image) : (Encoding.UTF8.GetBytes((string)p), (LocalImage?)null)).ToList();
             Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         }
 
-        /// <summary>Set when the image file changed or vanished while being sent, so the body was never complete.</summary>
-        public bool ImageChangedWhileSending { get; private set; }
+        /// <summary>Set when an image file changed or vanished while being sent, so the body was never complete.</summary>
+        public bool ImageChangedWhileSending => ChangedImage != null;
+
+        /// <summary>The image that changed while being sent.</summary>
+        public string? ChangedImage { get; private set; }
 
         protected override bool TryComputeLength(out long length)
         {
-            length = _prefix.Length + Base64Length(_image.Length) + _suffix.Length;
+            length = _pieces.Sum(p => p.Text?.Length ?? Base64Length(p.Image!.Length));
             return true;
         }
 
@@ -63,15 +69,25 @@ namespace HighwayHailuo.Api
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
         {
-            await stream.WriteAsync(_prefix, 0, _prefix.Length).ConfigureAwait(false);
+            foreach (var (text, image) in _pieces)
+            {
+                if (text != null)
+                    await stream.WriteAsync(text, 0, text.Length).ConfigureAwait(false);
+                else
+                    await WriteBase64Async(stream, image!).ConfigureAwait(false);
+            }
+            _onSent?.Invoke();
+        }
 
+        private async Task WriteBase64Async(Stream stream, LocalImage image)
+        {
             byte[] raw = ArrayPool<byte>.Shared.Rent(ChunkBytes);
             byte[] encoded = ArrayPool<byte>.Shared.Rent(ChunkBytes / 3 * 4);
             try
             {
-                using var file = new FileStream(_image.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
-                if (file.Length != _image.Length)
-                    throw ImageChanged();
+                using var file = new FileStream(image.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+                if (file.Length != image.Length)
+                    throw ImageChanged(image);
                 long total = 0;
                 while (true)
                 {
@@ -92,23 +108,24 @@ namespace HighwayHailuo.Api
                     if (final)
                         break;
                 }
-                if (total != _image.Length)
-                    throw ImageChanged();
+                if (total != image.Length)
+                    throw ImageChanged(image);
+            }
+            catch (FileNotFoundException) when (ChangedImage == null)
+            {
+                throw ImageChanged(image);
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(raw);
                 ArrayPool<byte>.Shared.Return(encoded);
             }
-
-            await stream.WriteAsync(_suffix, 0, _suffix.Length).ConfigureAwait(false);
-            _onSent?.Invoke();
         }
 
-        private IOException ImageChanged()
+        private IOException ImageChanged(LocalImage image)
         {
-            ImageChangedWhileSending = true;
-            return new IOException($"The image '{_image.Path}' changed while it was being sent.");
+            ChangedImage = image.Path;
+            return new IOException($"The image '{image.Path}' changed while it was being sent.");
         }
     }
 }

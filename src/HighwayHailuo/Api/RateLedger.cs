@@ -100,11 +100,14 @@ namespace HighwayHailuo.Api
             return Path.Combine(Path.Combine(root, "HighwayHailuo"), "rate-ledger.txt");
         }
 
-        /// <summary>An account's name in the ledger: 16 hex digits of SHA-256 over host and key, from which the key cannot be recovered.</summary>
-        public static string AccountOf(Uri baseUri, string? apiKey)
+        /// <summary>
+        /// An account's name in the ledger: 16 hex digits of SHA-256 over host, key and endpoint (the
+        /// server limits each model on its own), from which the key cannot be recovered.
+        /// </summary>
+        public static string AccountOf(Uri baseUri, string? apiKey, string endpoint)
         {
             using var sha = SHA256.Create();
-            byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes("HighwayHailuo rate account\n" + baseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant() + "\n" + (apiKey ?? "")));
+            byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes("HighwayHailuo rate account\n" + baseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant() + "\n" + (apiKey ?? "") + "\n" + endpoint));
             var text = new StringBuilder(16);
             for (int i = 0; i < 8; i++)
                 text.Append(hash[i].ToString("x2", CultureInfo.InvariantCulture));

@@ -61,11 +61,11 @@ namespace HighwayHailuo.Api
         /// <summary>A pacer with its window in memory.</summary>
         public static RatePacer CreateDefault() => new RatePacer(DefaultWindow());
 
-        /// <summary>A pacer whose window every process of this user shares for one account (host and key).</summary>
-        public static RatePacer ForAccount(Uri baseUri, string? apiKey)
+        /// <summary>A pacer whose window every process of this user shares for one account (host and key) and endpoint.</summary>
+        public static RatePacer ForAccount(Uri baseUri, string? apiKey, string endpoint)
         {
             string? path = FileRateLedger.DefaultPath();
-            var ledger = path == null ? null : new FileRateLedger(path, FileRateLedger.AccountOf(baseUri, apiKey));
+            var ledger = path == null ? null : new FileRateLedger(path, FileRateLedger.AccountOf(baseUri, apiKey, endpoint));
             return new RatePacer(DefaultWindow(), ledger);
         }
 

@@ -1,5 +1,7 @@
-// The six documented fields of one submission, and the JSON body built from them.
+// One submission: its endpoint (model and mode), its documented fields, and the JSON body built
+// from them with only the fields that endpoint takes.
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Net.Http;
 using System.Text;
@@ -9,32 +11,66 @@ using HighwayHailuo.Images;
 
 namespace HighwayHailuo.Api
 {
+    /// <summary>A frame to send: a local file that passed every check, or a URL sent unchanged.</summary>
+    internal sealed class RequestImage
+    {
+        public RequestImage(LocalImage local)
+        {
+            Local = local;
+        }
+
+        public RequestImage(Uri url)
+        {
+            Url = url;
+        }
+
+        public LocalImage? Local { get; }
+        public Uri? Url { get; }
+
+        /// <summary>As the HailuoTask reports it: the provider path or the URL as given.</summary>
+        public string Source => Local?.Path ?? Url!.OriginalString;
+
+        /// <summary>A one-line description for -WhatIf and verbose output.</summary>
+        public string Describe() => Local != null ? Local.Describe() : Url!.OriginalString + " (URL, sent unchanged)";
+    }
+
     internal sealed class SubmitRequest
     {
-        public SubmitRequest(string prompt, LocalImage? localImage, Uri? imageUrl, int duration, string resolution,
+        public SubmitRequest(HailuoEndpoint endpoint, string prompt, RequestImage? firstFrame, RequestImage? lastFrame, int duration, string resolution,
             bool enablePromptExpansion, bool fastPretreatment)
         {
-            if ((localImage == null) == (imageUrl == null))
-                throw new ArgumentException("Exactly one of localImage and imageUrl is required.");
+            // The command checks all of these first and says so to the user; these are the last line.
+            if (endpoint.TakesImage != (firstFrame != null))
+                throw new ArgumentException($"{endpoint.Name} {(endpoint.TakesImage ? "requires" : "takes no")} first frame.");
+            if (lastFrame != null && !endpoint.TakesLastFrame)
+                throw new ArgumentException($"{endpoint.Name} takes no last frame.");
+            if (fastPretreatment && !endpoint.TakesFastPretreatment)
+                throw new ArgumentException($"{endpoint.Name} takes no fast_pretreatment.");
+            Endpoint = endpoint;
             Prompt = prompt;
-            LocalImage = localImage;
-            ImageUrl = imageUrl;
+            FirstFrame = firstFrame;
+            LastFrame = lastFrame;
             Duration = duration;
             Resolution = resolution;
             EnablePromptExpansion = enablePromptExpansion;
             FastPretreatment = fastPretreatment;
         }
 
+        public HailuoEndpoint Endpoint { get; }
+        public string Model => Endpoint.Model;
         public string Prompt { get; }
-        public LocalImage? LocalImage { get; }
-        public Uri? ImageUrl { get; }
+        public RequestImage? FirstFrame { get; }
+        public RequestImage? LastFrame { get; }
         public int Duration { get; }
         public string Resolution { get; }
         public bool EnablePromptExpansion { get; }
         public bool FastPretreatment { get; }
 
-        /// <summary>The source image as the HailuoTask reports it: the provider path or the URL as given.</summary>
-        public string SourceImage => LocalImage?.Path ?? ImageUrl!.OriginalString;
+        /// <summary>The first frame as the HailuoTask reports it; null for text to video.</summary>
+        public string? SourceImage => FirstFrame?.Source;
+
+        /// <summary>What names this submission in messages: its image, or its prompt for text to video.</summary>
+        public string Describe() => FirstFrame?.Source ?? "text only: \"" + (Prompt.Length > 60 ? Prompt.Substring(0, 57) + "..." : Prompt) + "\"";
 
         /// <summary>
         /// Whether the latest attempt's body was written out whole. A request cancelled before that
@@ -43,31 +79,71 @@ namespace HighwayHailuo.Api
         public bool LastBodySent => _lastBodySent;
         private volatile bool _lastBodySent;
 
-        /// <summary>A fresh body for one attempt; the image is streamed from disk as it is sent.</summary>
+        /// <summary>A fresh body for one attempt; local images are streamed from disk as they are sent.</summary>
         public HttpContent CreateContent()
         {
             _lastBodySent = false;
             Action sent = () => _lastBodySent = true;
-            // The image goes last but one so the body can be written as prefix + image + suffix.
-            string prefix = "{\"prompt\":" + JsonString(Prompt) + ",\"image\":";
-            string suffix = string.Format(CultureInfo.InvariantCulture,
-                ",\"duration\":{0},\"resolution\":{1},\"enable_prompt_expansion\":{2},\"fast_pretreatment\":{3}}}",
-                Duration, JsonString(Resolution), EnablePromptExpansion ? "true" : "false", FastPretreatment ? "true" : "false");
-            if (LocalImage != null)
-                return new DataUriJsonContent(prefix + "\"data:" + LocalImage.Format.MimeType() + ";base64,", LocalImage, "\"" + suffix, sent);
-            return new ByteArrayJsonContent(Encoding.UTF8.GetBytes(prefix + JsonString(ImageUrl!.OriginalString) + suffix), sent);
+            var pieces = new List<object>();
+            var text = new StringBuilder();
+            foreach (var (name, value) in Fields())
+            {
+                text.Append(text.Length == 0 && pieces.Count == 0 ? "{" : ",").Append('"').Append(name).Append("\":");
+                if (value is RequestImage { Local: LocalImage local })
+                {
+                    text.Append("\"data:").Append(local.Format.MimeType()).Append(";base64,");
+                    pieces.Add(text.ToString());
+                    pieces.Add(local);
+                    text.Clear().Append('"');
+                }
+                else
+                    text.Append(Json(value));
+            }
+            pieces.Add(text.Append('}').ToString());
+            if (FirstFrame?.Local == null && LastFrame?.Local == null)
+                return new ByteArrayJsonContent(Encoding.UTF8.GetBytes(string.Concat(pieces)), sent);
+            return new DataUriJsonContent(pieces, sent);
         }
 
         /// <summary>The body as the Debug stream shows it: no image data, only its description.</summary>
         public string DescribeBody()
         {
-            string image = LocalImage != null
-                ? "data:" + LocalImage.Format.MimeType() + ";base64,<" + LocalImage.Length.ToString("N0", CultureInfo.InvariantCulture) + " bytes>"
-                : ImageUrl!.OriginalString;
-            return "{\"prompt\":" + JsonString(Prompt) + ",\"image\":" + JsonString(image) + string.Format(CultureInfo.InvariantCulture,
-                ",\"duration\":{0},\"resolution\":{1},\"enable_prompt_expansion\":{2},\"fast_pretreatment\":{3}}}",
-                Duration, JsonString(Resolution), EnablePromptExpansion ? "true" : "false", FastPretreatment ? "true" : "false");
+            var text = new StringBuilder("{");
+            foreach (var (name, value) in Fields())
+            {
+                if (text.Length > 1)
+                    text.Append(',');
+                text.Append('"').Append(name).Append("\":");
+                text.Append(value is RequestImage { Local: LocalImage local }
+                    ? JsonString("data:" + local.Format.MimeType() + ";base64,<" + local.Length.ToString("N0", CultureInfo.InvariantCulture) + " bytes>")
+                    : Json(value));
+            }
+            return text.Append('}').ToString();
         }
+
+        // The fields in body order, only those the endpoint takes: a strict server refuses the others.
+        private IEnumerable<(string Name, object Value)> Fields()
+        {
+            yield return ("prompt", Prompt);
+            if (FirstFrame != null)
+                yield return ("image", FirstFrame);
+            if (LastFrame != null)
+                yield return ("end_image", LastFrame);
+            yield return ("duration", Duration);
+            yield return ("resolution", Resolution);
+            yield return ("enable_prompt_expansion", EnablePromptExpansion);
+            if (Endpoint.TakesFastPretreatment)
+                yield return ("fast_pretreatment", FastPretreatment);
+        }
+
+        private static string Json(object value) => value switch
+        {
+            string s => JsonString(s),
+            bool b => b ? "true" : "false",
+            int i => i.ToString(CultureInfo.InvariantCulture),
+            RequestImage image => JsonString(image.Url!.OriginalString),
+            _ => throw new ArgumentException("not a body value: " + value.GetType().Name),
+        };
 
         // Relaxed escaping keeps Chinese camera commands readable; the body is JSON, never HTML.
         private static string JsonString(string value) =>

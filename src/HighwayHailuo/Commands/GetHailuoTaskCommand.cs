@@ -109,7 +109,7 @@ namespace HighwayHailuo.Commands
             foreach (var record in finalState.Values)
             {
                 if (record.State == JournalState.Unknown || record.State == JournalState.Submitting)
-                    WriteWarning($"The submission of '{record.SourceImage}' on {record.Time:u} has an unknown outcome: it may or may not have created a task. Check the task list in your Highway account.");
+                    WriteWarning($"The submission of '{record.Describe()}' ({record.Model}) on {record.Time:u} has an unknown outcome: it may or may not have created a task. Check the task list in your Highway account.");
             }
         }
 

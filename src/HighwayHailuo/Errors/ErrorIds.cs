@@ -16,9 +16,17 @@ namespace HighwayHailuo.Errors
         public const string DurationResolutionMismatch = "DurationResolutionMismatch";
         public const string InvalidImageUri = "InvalidImageUri";
         public const string PromptTooLong = "PromptTooLong";
+        public const string PromptEmpty = "PromptEmpty";
         public const string InvalidTaskId = "InvalidTaskId";
         public const string ImageUnreadable = "ImageUnreadable";
         public const string TooManyCameraMovements = "TooManyCameraMovements";
+
+        // A model's own rules (the table in Api/HailuoModels.cs).
+        public const string TextOnlyNotSupported = "TextOnlyNotSupported";
+        public const string TextOnlyNotOnTheCommandLine = "TextOnlyNotOnTheCommandLine";
+        public const string LastFrameNotSupported = "LastFrameNotSupported";
+        public const string LastFrameNeedsFirstFrame = "LastFrameNeedsFirstFrame";
+        public const string FastPretreatmentNotSupported = "FastPretreatmentNotSupported";
 
         // Terminating: nothing further can succeed.
         public const string ApiKeyMissing = "ApiKeyMissing";
@@ -63,9 +71,15 @@ namespace HighwayHailuo.Errors
             [DurationResolutionMismatch] = ErrorCategory.InvalidArgument,
             [InvalidImageUri] = ErrorCategory.InvalidArgument,
             [PromptTooLong] = ErrorCategory.InvalidArgument,
+            [PromptEmpty] = ErrorCategory.InvalidArgument,
             [InvalidTaskId] = ErrorCategory.InvalidArgument,
             [ImageUnreadable] = ErrorCategory.ReadError,
             [TooManyCameraMovements] = ErrorCategory.InvalidArgument,
+            [TextOnlyNotSupported] = ErrorCategory.InvalidArgument,
+            [TextOnlyNotOnTheCommandLine] = ErrorCategory.InvalidArgument,
+            [LastFrameNotSupported] = ErrorCategory.InvalidArgument,
+            [LastFrameNeedsFirstFrame] = ErrorCategory.InvalidArgument,
+            [FastPretreatmentNotSupported] = ErrorCategory.InvalidArgument,
             [ApiKeyMissing] = ErrorCategory.AuthenticationError,
             [HailuoAuthenticationFailed] = ErrorCategory.AuthenticationError,
             [InvalidBaseUri] = ErrorCategory.InvalidArgument,

@@ -1,5 +1,5 @@
-// Tab completion for values PowerShell cannot know on its own: this session's task ids, and
-// folders for -Destination. (Enum and ValidateSet values complete without help.)
+// Tab completion for values PowerShell cannot know on its own: this session's task ids, the models
+// with what each offers, and folders for -Destination. (Enum values complete without help.)
 using System;
 using System.Collections;
 using System.Collections.Generic;
@@ -23,6 +23,32 @@ namespace HighwayHailuo.Hosting
                 .OrderByDescending(t => t.SubmittedAt ?? t.LastUpdated)
                 .Select(t => new CompletionResult(t.TaskId, t.TaskId, CompletionResultType.ParameterValue,
                     t.Status + (t.ProgressPercent is int p && !t.IsCompleted ? " " + p + "%" : "") + (t.SourceImage == null ? "" : " - " + t.SourceImage)));
+        }
+    }
+
+    /// <summary>Completes the model names, each with what it offers as the tooltip (from the one table).</summary>
+    public sealed class ModelCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            string prefix = (wordToComplete ?? "").Trim('\'', '"');
+            return HailuoModels.Names
+                .Where(name => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .Select(name => new CompletionResult(name, name, CompletionResultType.ParameterValue, Describe(name)));
+        }
+
+        internal static string Describe(string model)
+        {
+            var endpoints = HailuoModels.Endpoints.Where(e => e.Model == model).ToList();
+            var offers = new List<string> { endpoints.Any(e => !e.TakesImage) ? "image or text to video" : "image to video only" };
+            if (endpoints.Any(e => e.TakesLastFrame))
+                offers.Add("last frame");
+            if (!endpoints.Any(e => e.TakesFastPretreatment))
+                offers.Add("no -FastPretreatment");
+            if (endpoints.Any(e => e.ListsCameraCommands))
+                offers.Add("camera commands");
+            return model + (model == HailuoModels.Default ? " (default)" : "") + ": " + string.Join(", ", offers);
         }
     }
 

@@ -99,7 +99,13 @@ namespace HighwayHailuo.Hosting
                     return _client;
                 if (_connection!.ApiKey == null)
                     throw new FatalErrorException(HailuoErrors.ApiKeyMissing());
-                _client = new HighwayClient(_connection, Gate, Retry, _log) { SubmitPacer = Session.PacerFor(_connection.BaseUri, _connection.RevealKey()) };
+                var session = Session;
+                Uri baseUri = _connection.BaseUri;
+                string? key = _connection.RevealKey();
+                _client = new HighwayClient(_connection, Gate, Retry, _log)
+                {
+                    SubmitPacerFor = endpoint => session.PacerFor(baseUri, key, endpoint),
+                };
                 if (RequestTimeout is TimeSpan timeout)
                 {
                     _client.SubmitTimeout = timeout;

@@ -14,7 +14,8 @@ namespace HighwayHailuo.Hosting
 {
     internal sealed class ImagePathTransformationAttribute : ArgumentTransformationAttribute
     {
-        private static readonly string[] s_pathProperties = { "Path", "Url", "ImageUri" };
+        // SourceImage: a HailuoTask piped back in (a draft rendered again with another model) names its image.
+        private static readonly string[] s_pathProperties = { "Path", "Url", "ImageUri", "SourceImage" };
 
         public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
         {
@@ -41,6 +42,10 @@ namespace HighwayHailuo.Hosting
                         return text;
                     case FileSystemInfo info:
                         return info.FullName;
+                    case HailuoTask task when task.SourceImage == null:
+                        // Not its task id as a file name: say what to do instead.
+                        throw new ArgumentTransformationMetadataException(
+                            $"Task '{task.TaskId}' has no source image{(task.Model == null ? " this session knows of" : ": it was made from text only")}; to make it again, pipe it to New-HailuoVideo -TextOnly.");
                 }
                 // The first of Path, Url, ImageUri with a value: Import-Csv gives a blank cell as "",
                 // so a CSV with both a Path and a Url column has one of them blank in every row.

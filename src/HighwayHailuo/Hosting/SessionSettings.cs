@@ -53,13 +53,14 @@ namespace HighwayHailuo.Hosting
         public HailuoTask? Recall(string taskId) => _tasks.TryGetValue(taskId, out var entry) ? entry.Task : null;
 
         /// <summary>
-        /// One submission pacer per account (API host and key), so a rate limit learned by one call
-        /// holds for the next; its window is shared with the user's other processes and runspaces.
+        /// One submission pacer per account (API host and key) and endpoint, since the server limits
+        /// each model on its own, so a rate limit learned by one call holds for the next; its window
+        /// is shared with the user's other processes and runspaces.
         /// </summary>
-        public RatePacer PacerFor(Uri baseUri, string? apiKey)
+        public RatePacer PacerFor(Uri baseUri, string? apiKey, string endpoint)
         {
-            string account = FileRateLedger.AccountOf(baseUri, apiKey);
-            return _pacers.GetOrAdd(account, _ => RatePacer.ForAccount(baseUri, apiKey));
+            string account = FileRateLedger.AccountOf(baseUri, apiKey, endpoint);
+            return _pacers.GetOrAdd(account, _ => RatePacer.ForAccount(baseUri, apiKey, endpoint));
         }
     }
 }

@@ -32,7 +32,13 @@ namespace HighwayHailuo.Images
 
         private static readonly Regex s_bracketed = new Regex(@"\[([A-Za-z][A-Za-z \-_]*)\]", RegexOptions.CultureInvariant);
 
+        private static readonly Regex s_group = new Regex(@"\[([^\[\]]+)\]", RegexOptions.CultureInvariant);
+
         public static string Chinese(HailuoCameraMovement move) => s_chinese[move];
+
+        /// <summary>Whether the prompt holds a bracket group of documented commands ("[推进]", "[左摇,上升]").</summary>
+        public static bool ContainsCommand(string prompt) =>
+            s_group.Matches(prompt).Cast<Match>().Any(m => m.Groups[1].Value.Split(',', '，').Any(c => s_chinese.ContainsValue(c.Trim())));
 
         /// <summary>The prompt with the moves appended after one space as one group: "p [推进,左摇]".</summary>
         public static string Append(string prompt, IReadOnlyList<HailuoCameraMovement>? moves) =>

@@ -83,6 +83,12 @@ namespace HighwayHailuo.Images
             return found.ConvertAll(path => new ImageInput(expanded ? path : raw, path, null, null));
         }
 
+        /// <summary>One image named exactly (no wildcards), a local file or an http(s) URL: how -LastFrame is read.</summary>
+        public static ImageInput ResolveOne(string raw, PathIntrinsics paths) =>
+            s_uriScheme.IsMatch(raw) || raw.StartsWith("data:", StringComparison.OrdinalIgnoreCase)
+                ? ResolveUri(raw, literal: false)
+                : Resolve(raw, literal: true, paths)[0];
+
         private static IReadOnlyList<ImageInput> One(ImageInput input) => new[] { input };
 
         private static ImageInput ResolveUri(string raw, bool literal)

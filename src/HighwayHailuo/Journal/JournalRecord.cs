@@ -1,4 +1,4 @@
-// One line of a journal: a submission's identity (image content and parameters) and what became of it.
+// One line of a journal: a submission's identity (model, image content and parameters) and what became of it.
 using System;
 using System.Globalization;
 using System.IO;
@@ -28,9 +28,15 @@ namespace HighwayHailuo.Journal
 
         public JournalState State { get; set; }
         public string? TaskId { get; set; }
-        public string SourceImage { get; set; } = "";
+        /// <summary>The model; records written before models existed are Hailuo 2.3.</summary>
+        public string Model { get; set; } = HailuoModels.Default;
+        /// <summary>The first frame; null for text to video.</summary>
+        public string? SourceImage { get; set; }
         /// <summary>SHA-256 of the image bytes (hex); null for an image URL, which is matched by the URL itself.</summary>
         public string? ImageSha256 { get; set; }
+        /// <summary>The last frame (Hailuo 02), and the SHA-256 of its bytes when it is a local file.</summary>
+        public string? LastFrame { get; set; }
+        public string? LastFrameSha256 { get; set; }
         public string Prompt { get; set; } = "";
         public int Duration { get; set; }
         public string Resolution { get; set; } = "";
@@ -39,17 +45,35 @@ namespace HighwayHailuo.Journal
         public DateTimeOffset Time { get; set; }
         public string? Error { get; set; }
 
-        /// <summary>What makes two submissions the same: image content (or URL), final prompt, duration, resolution and both switches.</summary>
-        public string Identity => string.Join("\n",
-            ImageSha256 != null ? "sha256:" + ImageSha256 : "url:" + SourceImage,
-            Prompt, Duration.ToString(CultureInfo.InvariantCulture), Resolution,
-            PromptExpansion ? "expand" : "literal", FastPretreatment ? "fast" : "full");
+        /// <summary>
+        /// What makes two submissions the same: model, image content (or URL, or none), last frame,
+        /// final prompt, duration, resolution and both switches. A Hailuo 2.3 image-to-video
+        /// submission keeps the identity it had before models existed, so its claim lock is the same.
+        /// </summary>
+        public string Identity
+        {
+            get
+            {
+                string image = SourceImage == null ? "text" : ImageSha256 != null ? "sha256:" + ImageSha256 : "url:" + SourceImage;
+                string identity = string.Join("\n", image,
+                    Prompt, Duration.ToString(CultureInfo.InvariantCulture), Resolution,
+                    PromptExpansion ? "expand" : "literal", FastPretreatment ? "fast" : "full");
+                if (Model != HailuoModels.Default || SourceImage == null)
+                    identity += "\nmodel:" + Model;
+                if (LastFrame != null)
+                    identity += "\nlast:" + (LastFrameSha256 != null ? "sha256:" + LastFrameSha256 : "url:" + LastFrame);
+                return identity;
+            }
+        }
 
         public static JournalRecord For(SubmitRequest request, JournalState state) => new JournalRecord
         {
             State = state,
+            Model = request.Model,
             SourceImage = request.SourceImage,
-            ImageSha256 = request.LocalImage != null ? HashFile(request.LocalImage.Path) : null,
+            ImageSha256 = request.FirstFrame?.Local?.Path is string first ? HashFile(first) : null,
+            LastFrame = request.LastFrame?.Source,
+            LastFrameSha256 = request.LastFrame?.Local?.Path is string last ? HashFile(last) : null,
             Prompt = request.Prompt,
             Duration = request.Duration,
             Resolution = request.Resolution,
@@ -69,7 +93,10 @@ namespace HighwayHailuo.Journal
         }
 
         /// <summary>The task this record stands for, as New-HailuoVideo would have written it.</summary>
-        public HailuoTask ToTask() => TaskSnapshots.Local(TaskId!, SourceImage, Prompt, Duration, Resolution, Time, Time);
+        public HailuoTask ToTask() => TaskSnapshots.Local(TaskId!, Model, SourceImage, LastFrame, Prompt, Duration, Resolution, Time, Time);
+
+        /// <summary>What names the submission in messages: its image, or its prompt for text to video.</summary>
+        public string Describe() => SourceImage ?? "text only: \"" + (Prompt.Length > 60 ? Prompt.Substring(0, 57) + "..." : Prompt) + "\"";
 
         private static string HashFile(string path)
         {
@@ -91,9 +118,15 @@ namespace HighwayHailuo.Journal
                 json.WriteString("state", StateName(State));
                 if (TaskId != null)
                     json.WriteString("taskId", TaskId);
-                json.WriteString("sourceImage", SourceImage);
+                json.WriteString("model", Model);
+                if (SourceImage != null)
+                    json.WriteString("sourceImage", SourceImage);
                 if (ImageSha256 != null)
                     json.WriteString("imageSha256", ImageSha256);
+                if (LastFrame != null)
+                    json.WriteString("lastFrame", LastFrame);
+                if (LastFrameSha256 != null)
+                    json.WriteString("lastFrameSha256", LastFrameSha256);
                 json.WriteString("prompt", Prompt);
                 json.WriteNumber("duration", Duration);
                 json.WriteString("resolution", Resolution);
@@ -108,21 +141,26 @@ namespace HighwayHailuo.Journal
             return buffer.ToArray();
         }
 
-        /// <summary>Reads one record line; null for a state this version does not know (a newer writer's).</summary>
+        /// <summary>Reads one record line; null for a state or model this version does not know (a newer writer's).</summary>
         public static JournalRecord? Parse(JsonElement line)
         {
             if (line.ValueKind != JsonValueKind.Object)
                 throw new FormatException("a line is not a JSON object");
             string state = Required(line, "state");
             var parsed = ParseState(state);
-            if (parsed == null)
+            // A model this version does not know is a newer writer's submission, which it cannot match either.
+            string? model = line.TryGetProperty("model", out _) ? HailuoModels.Canonical(Optional(line, "model")) : HailuoModels.Default;
+            if (parsed == null || model == null)
                 return null;
             var record = new JournalRecord
             {
                 State = parsed.Value,
                 TaskId = Optional(line, "taskId"),
-                SourceImage = Required(line, "sourceImage"),
+                Model = model,
+                SourceImage = Optional(line, "sourceImage"),
                 ImageSha256 = Optional(line, "imageSha256"),
+                LastFrame = Optional(line, "lastFrame"),
+                LastFrameSha256 = Optional(line, "lastFrameSha256"),
                 Prompt = Required(line, "prompt"),
                 Duration = line.TryGetProperty("duration", out var d) && d.ValueKind == JsonValueKind.Number ? d.GetInt32() : throw new FormatException("'duration' is missing"),
                 Resolution = Required(line, "resolution"),
@@ -133,6 +171,8 @@ namespace HighwayHailuo.Journal
             };
             if (record.State == JournalState.Submitted && string.IsNullOrEmpty(record.TaskId))
                 throw new FormatException("a submitted record has no 'taskId'");
+            if (record.SourceImage == null && HailuoModels.Find(record.Model, withImage: false) == null)
+                throw new FormatException("'sourceImage' is missing");
             return record;
         }
 

@@ -126,7 +126,7 @@ namespace HighwayHailuo.Journal
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 throw new HailuoException(ErrorIds.ImageUnreadable,
-                    $"The image '{request.SourceImage}' could not be read: {ex.Message}", inner: ex);
+                    $"An image of '{request.Describe()}' could not be read: {ex.Message}", inner: ex);
             }
         }
 
@@ -156,13 +156,13 @@ namespace HighwayHailuo.Journal
                     if (busySince == null)
                     {
                         busySince = DateTime.UtcNow;
-                        _log?.Verbose($"'{request.SourceImage}' is being submitted by another process that uses the journal '{journal.Path}'; waiting up to {ClaimPatience.TotalMinutes:0} min for its outcome.");
+                        _log?.Verbose($"'{request.Describe()}' is being submitted by another process that uses the journal '{journal.Path}'; waiting up to {ClaimPatience.TotalMinutes:0} min for its outcome.");
                     }
                     else if (DateTime.UtcNow - busySince > ClaimPatience)
                     {
                         throw new HailuoException(ErrorIds.JournalClaimBusy, string.Format(CultureInfo.InvariantCulture,
                             "'{0}' has been in the middle of a submission by another process that uses the journal '{1}' for over {2:0} minutes. It was not sent, so that it cannot be billed twice; run the command again once that process has finished.",
-                            request.SourceImage, journal.Path, ClaimPatience.TotalMinutes));
+                            request.Describe(), journal.Path, ClaimPatience.TotalMinutes));
                     }
                     await Task.Delay(s_claimRetryInterval, cancel).ConfigureAwait(false);
                     continue;
@@ -173,9 +173,9 @@ namespace HighwayHailuo.Journal
                 if (recorded!.State == JournalState.Submitted)
                     return SubmitOutcome.FromJournal(recorded);
                 return SubmitOutcome.Unknown(string.Format(CultureInfo.InvariantCulture,
-                    "The journal says an earlier submission of '{0}' ({1} s, {2}) on {3:u} may or may not have created a task{4}. It was not sent again, because that could bill twice. Check the task list in your Highway account; use -Force to submit it anyway.",
-                    recorded.SourceImage, recorded.Duration, recorded.Resolution, recorded.Time,
-                    string.IsNullOrEmpty(recorded.Error) ? " (the session ended while it was being sent)" : ": " + recorded.Error));
+                    "The journal says an earlier submission of '{0}' ({5}, {1} s, {2}) on {3:u} may or may not have created a task{4}. It was not sent again, because that could bill twice. Check the task list in your Highway account; use -Force to submit it anyway.",
+                    recorded.Describe(), recorded.Duration, recorded.Resolution, recorded.Time,
+                    string.IsNullOrEmpty(recorded.Error) ? " (the session ended while it was being sent)" : ": " + recorded.Error, recorded.Model));
             }
         }
 

@@ -4,8 +4,8 @@ using System;
 namespace HighwayHailuo
 {
     /// <summary>
-    /// A snapshot of one Minimax Hailuo image-to-video task, immutable: a refresh produces a new
-    /// object that keeps the local facts (source image, prompt, duration, resolution, submit time).
+    /// A snapshot of one Minimax Hailuo video task, immutable: a refresh produces a new object that
+    /// keeps the local facts (model, frames, prompt, duration, resolution, submit time).
     /// Snapshots are built in one place, HighwayHailuo.Api.TaskSnapshots.
     /// </summary>
     public sealed class HailuoTask
@@ -20,7 +20,9 @@ namespace HighwayHailuo
             DateTimeOffset? videoUrlExpiresAt,
             string? videoType,
             string? seed,
+            string? model,
             string? sourceImage,
+            string? lastFrame,
             string? prompt,
             int? duration,
             string? resolution,
@@ -38,7 +40,9 @@ namespace HighwayHailuo
             VideoUrlExpiresAt = videoUrlExpiresAt;
             VideoType = videoType;
             Seed = seed;
+            Model = model;
             SourceImage = sourceImage;
+            LastFrame = lastFrame;
             Prompt = prompt;
             Duration = duration;
             Resolution = resolution;
@@ -77,8 +81,17 @@ namespace HighwayHailuo
         /// <summary>The generation seed reported by the server.</summary>
         public string? Seed { get; }
 
-        /// <summary>The full provider path of the local image, or the image URL as given.</summary>
+        /// <summary>The model the task was submitted to: Hailuo-2.3, Hailuo-2.3-Fast or Hailuo-02; null when the client never knew it (a bare task id).</summary>
+        public string? Model { get; }
+
+        /// <summary>The full provider path of the local image (the first frame), or the image URL as given; null for a text-only task.</summary>
         public string? SourceImage { get; }
+
+        /// <summary>The last frame (Hailuo-02): the full provider path of the local image, or the URL as given; null when none was sent.</summary>
+        public string? LastFrame { get; }
+
+        /// <summary>True for a video made from the prompt alone (-TextOnly): no image was sent.</summary>
+        public bool IsTextOnly => Model != null && SourceImage == null;
 
         /// <summary>The prompt exactly as sent.</summary>
         public string? Prompt { get; }

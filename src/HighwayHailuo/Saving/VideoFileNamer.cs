@@ -1,11 +1,13 @@
-// Chooses file names for saved videos: named after the source image, unique within one call,
-// and made safe, because the extension and the task id come from the server.
+// Chooses file names for saved videos: named after the source image (or a text-only task's
+// prompt), unique within one call, and made safe, because the extension and the task id come
+// from the server.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace HighwayHailuo.Saving
 {
@@ -69,7 +71,24 @@ namespace HighwayHailuo.Saving
                 int dot = name.LastIndexOf('.');
                 fromImage = SafeSegment(dot > 0 ? name.Substring(0, dot) : name);
             }
-            return fromImage ?? SafeSegment(task.TaskId) ?? "video";
+            return fromImage ?? FromPrompt(task) ?? SafeSegment(task.TaskId) ?? "video";
+        }
+
+        private const int MaxPromptStem = 40;
+
+        // A text-only task is named after the start of its prompt (camera commands left out), cut at a word.
+        private static string? FromPrompt(HailuoTask task)
+        {
+            if (task.SourceImage != null || task.Model == null || string.IsNullOrWhiteSpace(task.Prompt))
+                return null;
+            string words = string.Join(" ", Regex.Replace(task.Prompt, @"\[[^\]]*\]", " ")
+                .Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            if (words.Length > MaxPromptStem)
+            {
+                int cut = words.LastIndexOf(' ', MaxPromptStem);
+                words = words.Substring(0, cut > 0 ? cut : MaxPromptStem);
+            }
+            return SafeSegment(words);
         }
 
         /// <summary>A name segment with path separators, reserved characters and leading dots removed; null if nothing is left.</summary>

@@ -1,0 +1,343 @@
+// The Hailuo family through the real engine against FakeHighway, which serves all four endpoints
+// and answers 400 for a field an endpoint does not take: every model and mode, each model's rules
+// checked before anything is sent, and the model carried by the task, the journal and -WhatIf.
+using System.Text.Json;
+using FakeHighway;
+using Xunit;
+
+namespace HighwayHailuo.Tests;
+
+public sealed class ModelFamilyTests
+{
+    private static void Photos(PowerShellSession session, params string[] names)
+    {
+        foreach (var name in names)
+            File.Copy(TestImages.Fixture("photo.jpg"), Path.Combine(session.WorkDir, name));
+    }
+
+    [Theory]
+    [InlineData("", "minimax-hailuo-2.3-i2v", "Hailuo-2.3", "prompt,image,duration,resolution,enable_prompt_expansion,fast_pretreatment")]
+    [InlineData("-Model Hailuo-2.3", "minimax-hailuo-2.3-i2v", "Hailuo-2.3", "prompt,image,duration,resolution,enable_prompt_expansion,fast_pretreatment")]
+    [InlineData("-Model hailuo-2.3-fast", "minimax-hailuo-2.3-fast-i2v", "Hailuo-2.3-Fast", "prompt,image,duration,resolution,enable_prompt_expansion")]
+    [InlineData("-Model Hailuo-02", "minimax-hailuo-02", "Hailuo-02", "prompt,image,duration,resolution,enable_prompt_expansion,fast_pretreatment")]
+    public async Task EachModelSendsTheImageToItsOwnEndpointWithOnlyItsFields(string model, string endpoint, string name, string fields)
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "a.jpg");
+
+        var task = session.Run($"New-HailuoVideo ./a.jpg -Prompt 'waves' {model}").ThrowIfFailed().Objects<HailuoTask>().Single();
+
+        var sent = Assert.Single(fake.Submissions);
+        Assert.Equal((endpoint, fields), (sent.Endpoint, string.Join(",", sent.Fields)));
+        Assert.Equal("data", sent.ImageKind);
+        Assert.Equal(name, task.Model);
+        Assert.Null(task.LastFrame);
+    }
+
+    [Fact]
+    public async Task TextOnlyPromptsComeDownThePipelineAsStringsAndGoToTheTextEndpoints()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+
+        var result = session.Run("'a red fox in snow', 'a lighthouse at dusk' | New-HailuoVideo -TextOnly; New-HailuoVideo -TextOnly 'a kite' -Model Hailuo-02 -FastPretreatment");
+
+        result.ThrowIfFailed();
+        var tasks = result.Objects<HailuoTask>().OrderBy(t => t.Prompt).ToList();
+        Assert.Equal(new[] { "a kite", "a lighthouse at dusk", "a red fox in snow" }, tasks.Select(t => t.Prompt));
+        Assert.All(tasks, t => Assert.Null(t.SourceImage));
+        Assert.Equal(new[] { "Hailuo-02", "Hailuo-2.3", "Hailuo-2.3" }, tasks.Select(t => t.Model));
+        var sent = fake.Submissions.OrderBy(s => s.Prompt).ToList();
+        Assert.Equal(new[] { "minimax-hailuo-02", "minimax-hailuo-2.3-t2v", "minimax-hailuo-2.3-t2v" }, sent.Select(s => s.Endpoint));
+        Assert.All(sent, s => Assert.Equal("prompt,duration,resolution,enable_prompt_expansion,fast_pretreatment", string.Join(",", s.Fields)));
+        Assert.True(sent[0].FastPretreatment);
+    }
+
+    [Fact]
+    public async Task TextOnlyPromptsComeFromACsvWithAPromptColumnAndItsOwnModels()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        File.WriteAllText(Path.Combine(session.WorkDir, "prompts.csv"), """
+            Prompt,Model,Duration
+            a red fox in snow,,6
+            a lighthouse at dusk,Hailuo-02,10
+            a paper boat,Hailuo-2.3-Fast,6
+            """.Replace("            ", ""));
+
+        var result = session.Run("Import-Csv prompts.csv | New-HailuoVideo -TextOnly");
+
+        var tasks = result.Objects<HailuoTask>().OrderBy(t => t.Prompt).ToList();
+        Assert.Equal(new[] { ("a lighthouse at dusk", "Hailuo-02", 10), ("a red fox in snow", "Hailuo-2.3", 6) }, tasks.Select(t => (t.Prompt!, t.Model!, t.Duration!.Value)));
+        // The Fast row is refused on its own (2.3 Fast has no text-only endpoint); the others went on.
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("TextOnlyNotSupported", error.ErrorId());
+        Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Equal(2, fake.Submissions.Count);
+    }
+
+    [Fact]
+    public async Task APipelineThatDeliversNoImagesSendsNothing()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Directory.CreateDirectory(Path.Combine(session.WorkDir, "empty"));
+
+        var result = session.Run("Get-ChildItem ./empty | New-HailuoVideo -Prompt x; @() | New-HailuoVideo -Prompt y -Model Hailuo-02");
+
+        result.ThrowIfFailed();
+        Assert.Empty(result.Output);
+        Assert.Equal(0, fake.SubmitRequestCount);
+    }
+
+    [Theory]
+    [InlineData("'x' | New-HailuoVideo -TextOnly -Model Hailuo-2.3-Fast", "TextOnlyNotSupported")]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -Model Hailuo-2.3-Fast -FastPretreatment", "FastPretreatmentNotSupported")]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame b.jpg", "LastFrameNotSupported")]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame b.jpg -Model Hailuo-2.3-Fast", "LastFrameNotSupported")]
+    [InlineData("New-HailuoVideo -TextOnly 'a fox' -LastFrame b.jpg -Model Hailuo-02", "LastFrameNeedsFirstFrame")]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame tiny.png -Model Hailuo-02", "ImageTooSmall")]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame missing.png -Model Hailuo-02", "ImageNotFound")]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame ftp://example.test/z.jpg -Model Hailuo-02", "InvalidImageUri")]
+    public async Task ARuleBrokenByTheCommandLineStopsTheCallOnceBeforeAnythingIsSent(string script, string errorId)
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "a.jpg", "b.jpg");
+        File.Copy(TestImages.Fixture("tiny.png"), Path.Combine(session.WorkDir, "tiny.png"));
+
+        var result = session.Run(script);
+
+        Assert.Equal(errorId, result.Terminating?.ErrorId());
+        Assert.Empty(result.Errors); // one error for the call, not one per image
+        Assert.Equal(0, fake.SubmitRequestCount);
+    }
+
+    [Fact]
+    public async Task ALastFrameIsSentAsEndImageWithTheFirstAndTravelsWithTheTask()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "dawn.jpg");
+        var last = File.ReadAllBytes(TestImages.Fixture("portrait.png"));
+        TestImages.Write(session.WorkDir, "noon.png", last);
+
+        var task = session.Run("New-HailuoVideo ./dawn.jpg -LastFrame ./noon.png -Model Hailuo-02 -Prompt 'sun climbs' -Duration 10").ThrowIfFailed().Objects<HailuoTask>().Single();
+
+        var sent = Assert.Single(fake.Submissions);
+        Assert.Equal("minimax-hailuo-02", sent.Endpoint);
+        Assert.Equal("prompt,image,end_image,duration,resolution,enable_prompt_expansion,fast_pretreatment", string.Join(",", sent.Fields));
+        Assert.Equal(TestImages.Sha256(File.ReadAllBytes(Path.Combine(session.WorkDir, "dawn.jpg"))), sent.ImageSha256);
+        Assert.Equal(TestImages.Sha256(last), sent.EndImageSha256);
+        Assert.Equal(Path.Combine(session.WorkDir, "noon.png"), task.LastFrame);
+        Assert.Equal("Hailuo-02", task.Model);
+    }
+
+    [Fact]
+    public async Task CsvRowsBringTheirOwnModelAndLastFrameAndABadRowDoesNotStopTheRest()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "a.jpg", "b.jpg", "z.jpg");
+        File.WriteAllText(Path.Combine(session.WorkDir, "frames.csv"), """
+            Path,LastFrame,Model,Prompt
+            a.jpg,z.jpg,Hailuo-02,first to last
+            b.jpg,,,plain
+            b.jpg,z.jpg,Hailuo-2.3,not allowed
+            a.jpg,https://images.test/end.jpg,hailuo-02,to a url
+            """.Replace("            ", ""));
+
+        var result = session.Run("Import-Csv frames.csv | New-HailuoVideo");
+
+        var tasks = result.Objects<HailuoTask>().OrderBy(t => t.Prompt).ToList();
+        Assert.Equal(new[] { "first to last", "plain", "to a url" }, tasks.Select(t => t.Prompt));
+        Assert.Equal(new[] { "Hailuo-02", "Hailuo-2.3", "Hailuo-02" }, tasks.Select(t => t.Model));
+        Assert.Equal("LastFrameNotSupported", Assert.Single(result.Errors).ErrorId());
+        var sent = fake.Submissions.OrderBy(s => s.Prompt).ToList();
+        Assert.Equal(new[] { "data", "", "url" }, sent.Select(s => s.EndImageKind));
+        Assert.Equal("https://images.test/end.jpg", sent[2].EndImageUrl);
+    }
+
+    [Fact]
+    public async Task ADraftPipedBackInIsRenderedWithTheModelOnTheCommandLine()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "beach.jpg", "harbour.jpg");
+
+        var result = session.Run("""
+            $drafts = Get-ChildItem *.jpg | New-HailuoVideo -Model Hailuo-2.3-Fast -Prompt 'slow push in' -Duration 10
+            $drafts | Where-Object { $_.SourceImage -like '*beach.jpg' } | New-HailuoVideo -Model Hailuo-2.3
+            """);
+
+        result.ThrowIfFailed();
+        var render = Assert.Single(result.Objects<HailuoTask>());
+        Assert.Equal(("Hailuo-2.3", "slow push in", 10), (render.Model, render.Prompt, render.Duration!.Value));
+        Assert.EndsWith("beach.jpg", render.SourceImage);
+        Assert.Equal(2, fake.Submissions.Count(s => s.Endpoint == "minimax-hailuo-2.3-fast-i2v"));
+        var rendered = Assert.Single(fake.Submissions, s => s.Endpoint == "minimax-hailuo-2.3-i2v");
+        Assert.Equal((10, "slow push in"), (rendered.Duration, rendered.Prompt));
+    }
+
+    [Fact]
+    public async Task ATextOnlyTaskPipedInWithoutTextOnlySaysWhatToDoAndSendsNothing()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+
+        var result = session.Run("$t = New-HailuoVideo -TextOnly 'a cat'; $t | New-HailuoVideo");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("made from text only", error.Exception.Message);
+        Assert.Contains("-TextOnly", error.Exception.Message);
+        Assert.Equal(1, fake.SubmitRequestCount);
+    }
+
+    [Fact]
+    public async Task CameraCommandsWithAModelWhosePageListsNoneAreSentWithOneWarning()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "a.jpg", "b.jpg");
+
+        var fast = session.Run("Get-ChildItem *.jpg | New-HailuoVideo -Prompt 'waves' -CameraMovement PushIn -Model Hailuo-2.3-Fast");
+        var plain = session.Run("Get-ChildItem *.jpg | New-HailuoVideo -Prompt 'waves [推进]'");
+
+        fast.ThrowIfFailed();
+        Assert.Contains("Hailuo-2.3-Fast", Assert.Single(fast.Warnings));
+        Assert.All(fake.Submissions, s => Assert.Equal("waves [推进]", s.Prompt));
+        Assert.Empty(plain.ThrowIfFailed().Warnings); // Hailuo 2.3 documents them
+    }
+
+    [Fact]
+    public async Task TheJournalTellsModelsAndLastFramesApartAndGetHailuoTaskRestoresThem()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "a.jpg", "z.jpg");
+        const string batch = """
+            New-HailuoVideo a.jpg -Prompt p -Journal run.jsonl
+            New-HailuoVideo a.jpg -Prompt p -Journal run.jsonl -Model Hailuo-2.3-Fast
+            New-HailuoVideo a.jpg -Prompt p -Journal run.jsonl -Model Hailuo-02
+            New-HailuoVideo a.jpg -Prompt p -Journal run.jsonl -Model Hailuo-02 -LastFrame z.jpg
+            New-HailuoVideo -TextOnly p -Journal run.jsonl
+            New-HailuoVideo -TextOnly p -Journal run.jsonl -Model Hailuo-02
+            """;
+
+        var first = session.Run(batch).ThrowIfFailed().Objects<HailuoTask>();
+        var again = session.Run(batch).ThrowIfFailed().Objects<HailuoTask>();
+        // A changed last frame is a new submission.
+        File.Copy(TestImages.Fixture("portrait.png"), Path.Combine(session.WorkDir, "z.jpg"), overwrite: true);
+        var changed = session.Run("New-HailuoVideo a.jpg -Prompt p -Journal run.jsonl -Model Hailuo-02 -LastFrame z.jpg").ThrowIfFailed().Objects<HailuoTask>();
+
+        Assert.Equal(6, first.Select(t => t.TaskId).Distinct().Count());
+        Assert.Equal(first.Select(t => t.TaskId), again.Select(t => t.TaskId)); // nothing billed twice
+        Assert.Equal(7, fake.Submissions.Count);
+        Assert.DoesNotContain(changed.Single().TaskId, first.Select(t => t.TaskId));
+
+        using var later = new PowerShellSession(fake) { };
+        File.Copy(Path.Combine(session.WorkDir, "run.jsonl"), Path.Combine(later.WorkDir, "run.jsonl"));
+        var restored = later.Run("Get-HailuoTask -Journal run.jsonl").ThrowIfFailed().Objects<HailuoTask>();
+        Assert.Equal(new[] { "Hailuo-2.3", "Hailuo-2.3-Fast", "Hailuo-02", "Hailuo-02", "Hailuo-2.3", "Hailuo-02", "Hailuo-02" }, restored.Select(t => t.Model));
+        Assert.Equal(new[] { false, false, false, true, false, false, true }, restored.Select(t => t.LastFrame != null));
+        Assert.Equal(new[] { true, true, true, true, false, false, true }, restored.Select(t => t.SourceImage != null));
+
+        var lines = File.ReadAllLines(Path.Combine(session.WorkDir, "run.jsonl")).Skip(1).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(lines, l => Assert.True(l.TryGetProperty("model", out _)));
+        Assert.Contains(lines, l => l.TryGetProperty("lastFrameSha256", out _));
+    }
+
+    [Fact]
+    public async Task WhatIfCountsVideosAndSecondsPerModelAndSendsNothing()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "a.jpg", "b.jpg");
+
+        var result = session.Run("""
+            Get-ChildItem *.jpg | New-HailuoVideo -Prompt p -Model Hailuo-2.3-Fast -Duration 10 -WhatIf
+            'x', 'y' | New-HailuoVideo -TextOnly -Resolution 1080P -WhatIf
+            """);
+
+        result.ThrowIfFailed();
+        Assert.Equal(0, fake.SubmitRequestCount);
+        Assert.Contains("What if: 2 videos, 20 s of video in total: Hailuo-2.3-Fast 20 s (2 at 768P). Nothing was sent.", result.Information);
+        Assert.Contains("What if: 2 videos, 12 s of video in total: Hailuo-2.3 12 s (2 at 1080P). Nothing was sent.", result.Information);
+        string shown = string.Concat(session.Host.PlainText.Where(c => !char.IsWhiteSpace(c)));
+        Assert.Contains("Submitapaid6s1080PHailuo-2.3text-to-videotask\"ontarget\"\"x\"(textonly)\"", shown);
+        Assert.Contains("Submitapaid10s768PHailuo-2.3-Fastimage-to-videotask", shown);
+    }
+
+    [Fact]
+    public async Task AMixedBatchSummarisesEachModel()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "a.jpg", "b.jpg");
+        File.WriteAllText(Path.Combine(session.WorkDir, "mixed.csv"), "Path,Model,Prompt,Duration\na.jpg,Hailuo-2.3-Fast,p,6\nb.jpg,,q,10\na.jpg,Hailuo-02,r,6\n");
+
+        var result = session.Run("Import-Csv mixed.csv | New-HailuoVideo -WhatIf").ThrowIfFailed();
+
+        Assert.Contains("What if: 3 videos, 22 s of video in total: Hailuo-2.3-Fast 6 s (1 at 768P); Hailuo-2.3 10 s (1 at 768P); Hailuo-02 6 s (1 at 768P). Nothing was sent.", result.Information);
+    }
+
+    [Fact]
+    public async Task TheTableShowsTheModelAndATextOnlyTaskShowsItsPrompt()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+
+        var text = session.Run("New-HailuoVideo -TextOnly 'a red fox' -Model Hailuo-02 | Format-Table | Out-String -Width 100").ThrowIfFailed().Output.Single().ToString();
+
+        var row = RecordingHost.StripEscapes(text).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList()[2];
+        Assert.Matches("^\"a red fox\"\\s+Queued\\s+02\\s+6 s 768P\\s+\\S{36}$", row);
+    }
+
+    [Fact]
+    public async Task ATextOnlyVideoIsSavedUnderTheStartOfItsPrompt()
+    {
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(50) });
+        var (fake, session) = rig;
+
+        var saved = session.Run("New-HailuoVideo -TextOnly 'A red fox trots through fresh snow at dawn [跟随]' | Wait-HailuoTask -PollInterval 0.1 | Save-HailuoVideo -Destination .")
+            .ThrowIfFailed().Objects<FileInfo>().Single();
+
+        Assert.Equal("A red fox trots through fresh snow at.mp4", saved.Name);
+    }
+
+    [Fact]
+    public async Task AnUnknownModelIsRefusedOnTheCommandLineAndPerRow()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "a.jpg", "b.jpg");
+        File.WriteAllText(Path.Combine(session.WorkDir, "rows.csv"), "Path,Model,Prompt\na.jpg,Hailuo-01,p\nb.jpg,hailuo-02,q\n");
+
+        var typed = session.Run("New-HailuoVideo a.jpg -Prompt p -Model Hailuo-01");
+        var rows = session.Run("Import-Csv rows.csv | New-HailuoVideo");
+
+        Assert.Contains("ParameterArgumentValidationError", typed.Terminating?.FullyQualifiedErrorId);
+        Assert.Contains("use Hailuo-2.3, Hailuo-2.3-Fast or Hailuo-02", typed.Terminating!.Exception.Message);
+        Assert.Contains("ParameterArgumentValidationError", Assert.Single(rows.Errors).FullyQualifiedErrorId);
+        Assert.Equal("Hailuo-02", Assert.Single(rows.Objects<HailuoTask>()).Model);
+        Assert.Equal("minimax-hailuo-02", Assert.Single(fake.Submissions).Endpoint);
+    }
+
+    [Fact]
+    public async Task ModelNamesCompleteWithWhatEachOffers()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+
+        var result = session.Run("""
+            $line = 'New-HailuoVideo -Model Hailuo-2'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object { $_.CompletionText + '|' + $_.ToolTip }
+            """).ThrowIfFailed();
+
+        var offered = result.Output.Select(o => o.ToString()).ToList();
+        Assert.Equal(new[] { "Hailuo-2.3", "Hailuo-2.3-Fast" }, offered.Select(o => o.Split('|')[0]));
+        Assert.Contains("image to video only", offered[1]);
+        Assert.Contains("(default)", offered[0]);
+    }
+}

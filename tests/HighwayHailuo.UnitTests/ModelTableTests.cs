@@ -1,0 +1,37 @@
+// The model family's rules live in one table in code (Api/HailuoModels.cs); about_HighwayHailuo
+// shows the same table, so the help cannot drift from what is checked and sent.
+using System.Text.RegularExpressions;
+using HighwayHailuo.Api;
+using Xunit;
+
+namespace HighwayHailuo.UnitTests;
+
+public sealed class ModelTableTests
+{
+    [Fact]
+    public void TheHelpShowsTheModelTableOfTheCode()
+    {
+        string about = File.ReadAllText(Path.Combine(ErrorCatalogTests.RepoRoot(), "docs", "en-US", "about_HighwayHailuo.md"));
+        var rows = Regex.Matches(about, @"^\| `(Hailuo-[\w.\-]+)` \| (image|text) \| `([\w.\-]+)` \| (\w+) \| (\w+) \| (\w+) \| (\w+) \|$", RegexOptions.Multiline)
+            .Select(m => string.Join(" ", m.Groups.Values.Skip(1).Select(g => g.Value)))
+            .ToList();
+        var code = HailuoModels.Endpoints.Select(e => string.Join(" ", e.Model, e.Mode, e.Name,
+            e.TakesImage ? "required" : "none", e.TakesLastFrame ? "optional" : "no",
+            e.TakesFastPretreatment ? "yes" : "no", e.ListsCameraCommands ? "listed" : "unlisted")).ToList();
+
+        Assert.Equal(code, rows);
+    }
+
+    [Fact]
+    public void EveryModelMakesVideosFromImagesAndTheDefaultIsTwoPointThree()
+    {
+        Assert.Equal(new[] { "Hailuo-2.3", "Hailuo-2.3-Fast", "Hailuo-02" }, HailuoModels.Names);
+        Assert.All(HailuoModels.Names, name => Assert.NotNull(HailuoModels.Find(name, withImage: true)));
+        Assert.Equal("minimax-hailuo-2.3-i2v", HailuoModels.Find(HailuoModels.Default, withImage: true)!.Name);
+        Assert.Equal("Hailuo-2.3-Fast", HailuoModels.Canonical(" hailuo-2.3-FAST "));
+        Assert.Null(HailuoModels.Canonical("Hailuo-01"));
+        // The documented formats, the same for every model: 10 s only at 768P.
+        Assert.All(HailuoModels.Endpoints, e => Assert.False(e.Allows(10, "1080P")));
+        Assert.All(HailuoModels.Endpoints, e => Assert.True(e.Allows(6, "1080P") && e.Allows(10, "768P") && e.Allows(6, "768P")));
+    }
+}

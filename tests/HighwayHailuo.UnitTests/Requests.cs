@@ -1,0 +1,12 @@
+// Submissions for unit tests: the default model's image-to-video request, built as the command builds it.
+using HighwayHailuo.Api;
+using HighwayHailuo.Images;
+
+namespace HighwayHailuo.UnitTests;
+
+internal static class Requests
+{
+    public static SubmitRequest ImageToVideo(string prompt, LocalImage? local, Uri? url, int duration, string resolution, bool expand, bool fast) =>
+        new(HailuoModels.Find(HailuoModels.Default, withImage: true)!, prompt,
+            local != null ? new RequestImage(local) : new RequestImage(url!), null, duration, resolution, expand, fast);
+}
