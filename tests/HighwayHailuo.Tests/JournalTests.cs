@@ -38,7 +38,7 @@ public sealed class JournalTests
         Assert.All(first.Objects<bool>(), Assert.True);
 
         var lines = Lines(Path.Combine(session.WorkDir, "run.jsonl"));
-        Assert.Equal(1, lines[0].GetProperty("highwayHailuoJournal").GetInt32());
+        Assert.Equal(2, lines[0].GetProperty("highwayHailuoJournal").GetInt32());
         var submitted = lines.Where(l => l.TryGetProperty("state", out var s) && s.GetString() == "submitted").ToList();
         Assert.Equal(3, submitted.Count);
         var one = submitted[0];

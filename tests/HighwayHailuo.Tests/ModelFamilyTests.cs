@@ -91,6 +91,44 @@ public sealed class ModelFamilyTests
         Assert.Equal(0, fake.SubmitRequestCount);
     }
 
+    [Fact]
+    public async Task WithoutTheSwitchNothingBecomesTextOnlyAndAPipedPathIsNeverAPrompt()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "a.jpg");
+        File.WriteAllText(Path.Combine(session.WorkDir, "prompts.csv"), "Prompt,TextOnly\na red fox,True\n");
+
+        var row = session.Run("[pscustomobject]@{ Prompt = 'x'; TextOnly = $true } | New-HailuoVideo -Model Hailuo-02");
+        var csv = session.Run("Import-Csv prompts.csv | New-HailuoVideo");
+        var bare = session.Run("'a.jpg' | New-HailuoVideo"); // no prompt: the path must not become one
+        var textless = session.Run("[pscustomobject]@{ Text = 'x' } | New-HailuoVideo -TextOnly");
+
+        Assert.All(new[] { row, csv, bare, textless }, r => Assert.NotEmpty(r.Errors.Concat(r.Terminating == null ? [] : [r.Terminating])));
+        Assert.Equal("PromptEmpty", Assert.Single(textless.Errors).ErrorId());
+        Assert.Equal(0, fake.SubmitRequestCount);
+    }
+
+    [Fact]
+    public async Task UnderTextOnlyAPipedImageIsRefusedNotLeftOutAndOnePromptSourceIsAllowed()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        Photos(session, "a.jpg", "b.jpg");
+        File.WriteAllText(Path.Combine(session.WorkDir, "shots.csv"), "Path,Prompt\na.jpg,one\nb.jpg,two\n");
+
+        var rows = session.Run("Import-Csv shots.csv | New-HailuoVideo -TextOnly");
+        var files = session.Run("Get-ChildItem *.jpg | New-HailuoVideo -TextOnly");
+        var both = session.Run("'a fox', 'a cat' | New-HailuoVideo -TextOnly -Prompt 'a dog'");
+        var off = session.Run("New-HailuoVideo -TextOnly:$false -Prompt 'a dog'");
+
+        Assert.Equal(new[] { "TextOnlyItemHasImage", "TextOnlyItemHasImage" }, rows.Errors.Select(e => e.ErrorId()));
+        Assert.Equal(new[] { "TextOnlyItemHasImage", "TextOnlyItemHasImage" }, files.Errors.Select(e => e.ErrorId()));
+        Assert.Equal("PromptConflict", both.Terminating?.ErrorId());
+        Assert.Equal("TextOnlyNotSupported", off.Terminating?.ErrorId());
+        Assert.Equal(0, fake.SubmitRequestCount);
+    }
+
     [Theory]
     [InlineData("'x' | New-HailuoVideo -TextOnly -Model Hailuo-2.3-Fast", "TextOnlyNotSupported")]
     [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -Model Hailuo-2.3-Fast -FastPretreatment", "FastPretreatmentNotSupported")]
@@ -167,17 +205,18 @@ public sealed class ModelFamilyTests
         Photos(session, "beach.jpg", "harbour.jpg");
 
         var result = session.Run("""
-            $drafts = Get-ChildItem *.jpg | New-HailuoVideo -Model Hailuo-2.3-Fast -Prompt 'slow push in' -Duration 10
-            $drafts | Where-Object { $_.SourceImage -like '*beach.jpg' } | New-HailuoVideo -Model Hailuo-2.3
+            $drafts = Get-ChildItem *.jpg | New-HailuoVideo -Model Hailuo-2.3-Fast -Prompt 'slow push in' -CameraMovement PushIn -Duration 10 -WarningAction SilentlyContinue
+            $drafts | Where-Object { $_.SourceImage -like '*beach.jpg' } | New-HailuoVideo -Model Hailuo-2.3 -CameraMovement PushIn
             """);
 
         result.ThrowIfFailed();
         var render = Assert.Single(result.Objects<HailuoTask>());
-        Assert.Equal(("Hailuo-2.3", "slow push in", 10), (render.Model, render.Prompt, render.Duration!.Value));
+        // The draft's prompt as sent already ends with the move: it is not added twice.
+        Assert.Equal(("Hailuo-2.3", "slow push in [推进]", 10), (render.Model, render.Prompt, render.Duration!.Value));
         Assert.EndsWith("beach.jpg", render.SourceImage);
         Assert.Equal(2, fake.Submissions.Count(s => s.Endpoint == "minimax-hailuo-2.3-fast-i2v"));
         var rendered = Assert.Single(fake.Submissions, s => s.Endpoint == "minimax-hailuo-2.3-i2v");
-        Assert.Equal((10, "slow push in"), (rendered.Duration, rendered.Prompt));
+        Assert.Equal((10, "slow push in [推进]"), (rendered.Duration, rendered.Prompt));
     }
 
     [Fact]

@@ -76,6 +76,35 @@ public sealed class JournalClaimTests : IDisposable
         Assert.Equal("task-1", fromSecond!.TaskId);
     }
 
+    [Fact]
+    public void ARecordWrittenBeforeModelsExistedIsHailuo23AndMatchesOnlyIt()
+    {
+        string path = Path.Combine(_folder, "old.jsonl");
+        // A version 1 journal as the module wrote it before models: no model, no last frame.
+        File.WriteAllText(path, "{\"highwayHailuoJournal\":1}\n"
+            + "{\"state\":\"submitted\",\"taskId\":\"task-old\",\"sourceImage\":\"/p/a.png\",\"imageSha256\":\"aa\",\"prompt\":\"p\",\"duration\":6,\"resolution\":\"768P\",\"promptExpansion\":true,\"fastPretreatment\":false,\"time\":\"2026-11-30T10:00:00.0000000Z\"}\n"
+            + "{\"state\":\"submitted\",\"taskId\":\"task-future\",\"model\":\"Hailuo-9\",\"sourceImage\":\"/p/a.png\",\"imageSha256\":\"aa\",\"prompt\":\"p\",\"duration\":6,\"resolution\":\"768P\",\"promptExpansion\":true,\"fastPretreatment\":false,\"time\":\"2026-11-30T10:00:00.0000000Z\"}\n");
+        var journal = TaskJournal.Open(path, create: false);
+
+        var old = Assert.Single(journal.Records); // a model this build does not know is a newer writer's: skipped
+        Assert.Equal("Hailuo-2.3", old.Model);
+        Assert.Equal("Hailuo-2.3", old.ToTask().Model);
+        Assert.Equal(ClaimKind.Recorded, journal.Claim(Image("aa"), false, out var recorded, out _));
+        Assert.Equal("task-old", recorded!.TaskId);
+        var fast = Image("aa");
+        fast.Model = "Hailuo-2.3-Fast";
+        var ending = Image("aa");
+        ending.Model = "Hailuo-02";
+        ending.LastFrame = "/p/z.png";
+        ending.LastFrameSha256 = "zz";
+        var text = Image("aa");
+        text.SourceImage = null;
+        text.ImageSha256 = null;
+        Assert.Equal(4, new[] { Image("aa"), fast, ending, text }.Select(r => r.Identity).Distinct().Count());
+        Assert.Equal(ClaimKind.Claimed, journal.Claim(fast, false, out _, out _));
+        journal.Release(fast);
+    }
+
     [Theory]
     [InlineData(true)]   // found when the journal is opened
     [InlineData(false)]  // written by another process after it was opened

@@ -9,6 +9,8 @@ namespace HighwayHailuo.UnitTests;
 
 public sealed class RatePacerTests
 {
+    private static readonly Uri s_host = new("https://api.test/");
+
     private DateTime _now = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
     private readonly List<TimeSpan> _waits = new();
 
@@ -124,6 +126,27 @@ public sealed class RatePacerTests
         Assert.Equal(12, server.Accepted);
         Assert.NotNull(pacer.Limit);
         Assert.InRange(server.Refused, 1, 11); // it was limited, and not once per submission
+    }
+
+    [Fact]
+    public async Task EachEndpointIsPacedByItsOwnPacerSinceTheServerLimitsEachModelOnItsOwn()
+    {
+        var server = new SlidingWindowServer(100, TimeSpan.FromSeconds(1));
+        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString("unit-test-key"), new Uri("https://api.test/"), null, null);
+        var asked = new List<string>();
+        var client = new HighwayClient(connection, new RequestGate(4), new RetryPolicy(), null, new HttpClient(server))
+        {
+            SubmitPacerFor = endpoint => { lock (asked) asked.Add(endpoint); return new RatePacer(TimeSpan.FromSeconds(1)); },
+        };
+        var url = new RequestImage(new Uri("https://images.test/a.jpg"));
+
+        await client.SubmitAsync(new SubmitRequest(HailuoModels.Find(HailuoModels.Hailuo23Fast, true)!, "p", url, null, 6, "768P", true, false), default);
+        await client.SubmitAsync(new SubmitRequest(HailuoModels.Find(HailuoModels.Hailuo23, false)!, "p", null, null, 6, "768P", true, false), default);
+
+        Assert.Equal(new[] { "minimax-hailuo-2.3-fast-i2v", "minimax-hailuo-2.3-t2v" }, asked);
+        var session = new HighwayHailuo.Hosting.SessionSettings();
+        Assert.Same(session.PacerFor(s_host, "k", "minimax-hailuo-02"), session.PacerFor(s_host, "k", "minimax-hailuo-02"));
+        Assert.NotSame(session.PacerFor(s_host, "k", "minimax-hailuo-02"), session.PacerFor(s_host, "k", "minimax-hailuo-2.3-i2v"));
     }
 
     /// <summary>A handler that accepts at most N submissions in any window and answers 429 beyond.</summary>

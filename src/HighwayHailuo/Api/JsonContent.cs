@@ -85,7 +85,7 @@ namespace HighwayHailuo.Api
             byte[] encoded = ArrayPool<byte>.Shared.Rent(ChunkBytes / 3 * 4);
             try
             {
-                using var file = new FileStream(image.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+                using var file = OpenImage(image);
                 if (file.Length != image.Length)
                     throw ImageChanged(image);
                 long total = 0;
@@ -94,7 +94,7 @@ namespace HighwayHailuo.Api
                     int filled = 0;
                     while (filled < ChunkBytes)
                     {
-                        int n = await file.ReadAsync(raw, filled, ChunkBytes - filled).ConfigureAwait(false);
+                        int n = await ReadImageAsync(file, image, raw, filled, ChunkBytes - filled).ConfigureAwait(false);
                         if (n == 0)
                             break;
                         filled += n;
@@ -104,16 +104,12 @@ namespace HighwayHailuo.Api
                     total += filled;
                     bool final = filled < ChunkBytes;
                     Base64.EncodeToUtf8(new ReadOnlySpan<byte>(raw, 0, filled), new Span<byte>(encoded), out _, out int written, isFinalBlock: true);
-                    await stream.WriteAsync(encoded, 0, written).ConfigureAwait(false);
+                    await stream.WriteAsync(encoded, 0, written).ConfigureAwait(false); // a failure here is the connection's
                     if (final)
                         break;
                 }
                 if (total != image.Length)
                     throw ImageChanged(image);
-            }
-            catch (FileNotFoundException) when (ChangedImage == null)
-            {
-                throw ImageChanged(image);
             }
             finally
             {
@@ -122,10 +118,36 @@ namespace HighwayHailuo.Api
             }
         }
 
-        private IOException ImageChanged(LocalImage image)
+        // A file that vanished, was locked or became unreadable since it was checked: the body stops
+        // short, so the server never had a whole request, and the message names the image, not the network.
+        private FileStream OpenImage(LocalImage image)
+        {
+            try
+            {
+                return new FileStream(image.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw ImageChanged(image, ex);
+            }
+        }
+
+        private async Task<int> ReadImageAsync(FileStream file, LocalImage image, byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                return await file.ReadAsync(buffer, offset, count).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw ImageChanged(image, ex);
+            }
+        }
+
+        private IOException ImageChanged(LocalImage image, Exception? inner = null)
         {
             ChangedImage = image.Path;
-            return new IOException($"The image '{image.Path}' changed while it was being sent.");
+            return new IOException($"The image '{image.Path}' changed while it was being sent.", inner);
         }
     }
 }

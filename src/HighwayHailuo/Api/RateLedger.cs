@@ -107,7 +107,11 @@ namespace HighwayHailuo.Api
         public static string AccountOf(Uri baseUri, string? apiKey, string endpoint)
         {
             using var sha = SHA256.Create();
-            byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes("HighwayHailuo rate account\n" + baseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant() + "\n" + (apiKey ?? "") + "\n" + endpoint));
+            // The first endpoint keeps the account it had before there were others, so limits learned
+            // then still hold and a process of an earlier version shares its window.
+            string input = "HighwayHailuo rate account\n" + baseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant() + "\n" + (apiKey ?? "")
+                + (endpoint == HailuoModels.Find(HailuoModels.Default, withImage: true)!.Name ? "" : "\n" + endpoint);
+            byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(input));
             var text = new StringBuilder(16);
             for (int i = 0; i < 8; i++)
                 text.Append(hash[i].ToString("x2", CultureInfo.InvariantCulture));

@@ -93,7 +93,8 @@ namespace HighwayHailuo.Commands
         // Marked as taking a property so that PowerShell keeps the default LiteralPath set for piped
         // files: a set with a mandatory parameter that no input can bind makes it fall back to the set
         // that takes input by value (-Path), and Get-ChildItem output would arrive as bare strings.
-        // A TextOnly property on piped rows is refused in Process: text to video is asked for explicitly.
+        // A row's TextOnly property never selects this set: the binder settles on the image sets
+        // first (ModelFamilyTests holds that), so text to video is only ever asked for explicitly.
         [Parameter(Mandatory = true, ParameterSetName = TextOnlySet, ValueFromPipelineByPropertyName = true)]
         public SwitchParameter TextOnly { get; set; }
 
@@ -185,6 +186,9 @@ namespace HighwayHailuo.Commands
             if (bound.ContainsKey(nameof(Prompt)) && PromptError(CameraCommands.Append(Prompt, CameraMovement)) is HailuoException badPrompt)
                 ThrowTerminatingError(HailuoErrors.Record(badPrompt, null));
             _commandLine = new HashSet<string>(bound.Keys, StringComparer.OrdinalIgnoreCase);
+            if (ParameterSetName == TextOnlySet && !TextOnly)
+                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.TextOnlyNotSupported,
+                    "-TextOnly:$false selects no mode: leave -TextOnly out to make videos from images, or give it to make them from prompts alone. Nothing was sent.", null));
             // The model's own rules, when the command line alone decides them (rows may name another model).
             bool lastFrameGiven = !string.IsNullOrWhiteSpace(LastFrame);
             if ((bound.ContainsKey(nameof(Model)) || (TextOnly && lastFrameGiven))
@@ -242,30 +246,18 @@ namespace HighwayHailuo.Commands
         private protected override void Process()
         {
             // Pipeline rows rebind these per record, so capture them now for the background work.
-            // A piped string is this item's prompt; a piped object brings its Prompt property. (A
-            // parameter bound from the pipeline is reset for every record.)
-            object? piped = _textOnlyInput?.InputObject is PSObject wrapped ? wrapped.BaseObject : _textOnlyInput?.InputObject;
-            if (TextOnly && piped != null && !(piped is string) && !FromThisRow(nameof(Prompt)))
-            {
-                WriteError(HailuoErrors.Record(ErrorIds.PromptEmpty,
-                    $"A piped {piped.GetType().Name} has no Prompt property, so it has no prompt; with -TextOnly, pipe strings or rows with a Prompt column. Nothing was sent for this item.", piped));
+            string? typed = TextOnly ? TextOnlyPrompt() : Prompt;
+            if (typed == null)
                 return;
-            }
-            string typed = TextOnly && piped is string text && !FromThisRow(nameof(Prompt)) ? text : Prompt;
             string prompt = CameraCommands.Append(typed, CameraMovement);
             WarnOfEnglishCameraWords(typed);
             var item = new ItemValues(HailuoModels.Canonical(Model) ?? HailuoModels.Default, prompt, Duration, NormaliseResolution(Resolution),
                 string.IsNullOrWhiteSpace(LastFrame) ? null : LastFrame!.Trim());
 
-            if (TextOnly && FromThisRow(nameof(TextOnly)))
-            {
-                WriteError(HailuoErrors.Record(ErrorIds.TextOnlyNotOnTheCommandLine,
-                    "A piped object's TextOnly property was not taken: text to video is asked for with -TextOnly on the command line. Nothing was sent for this item.", typed));
-                return;
-            }
             if (TextOnly)
             {
                 Submit(Check(null, item, out string description), description, item, typed);
+                _runner!.Flush();
                 return;
             }
             bool literal = ParameterSetName == LiteralPathSet;
@@ -275,6 +267,48 @@ namespace HighwayHailuo.Commands
                     Submit(Check(input, item, out string description), description, item, input.Target);
             }
             _runner!.Flush();
+        }
+
+        // Image properties a piped object may carry: under -TextOnly they would be ignored, and a
+        // paid text-only video made where an image video was meant.
+        private static readonly string[] s_imageProperties = { "Path", "Url", "ImageUri", "PSPath", "SourceImage" };
+
+        /// <summary>
+        /// This record's prompt under -TextOnly: a piped string, a piped object's Prompt property, or
+        /// -Prompt when nothing is piped. Writes why and returns null when the record has no prompt
+        /// of its own, or brings an image.
+        /// </summary>
+        private string? TextOnlyPrompt()
+        {
+            // Bound from the pipeline, so reset for every record.
+            object? input = _textOnlyInput?.InputObject;
+            if (input == null)
+                return Prompt;
+            // Two sources for one prompt would silently drop one of them.
+            if (_commandLine.Contains(nameof(Prompt)))
+                throw new FatalErrorException(HailuoErrors.Record(ErrorIds.PromptConflict,
+                    "With -TextOnly, give the prompts either with -Prompt or down the pipeline, not both: the piped ones would replace -Prompt. Nothing was sent.", input));
+            object value = input is PSObject wrapped ? wrapped.BaseObject : input;
+            if (value is string text)
+                return text;
+            string? image = value switch
+            {
+                FileSystemInfo file => file.FullName,
+                HailuoTask task => task.SourceImage,
+                _ => s_imageProperties.Select(name => (input as PSObject)?.Properties[name]?.Value?.ToString())
+                        .FirstOrDefault(v => !string.IsNullOrWhiteSpace(v)),
+            };
+            if (image != null)
+            {
+                WriteError(HailuoErrors.Record(ErrorIds.TextOnlyItemHasImage,
+                    $"A piped item names an image ('{image}'), but -TextOnly makes videos from prompts alone and would leave it out. Drop -TextOnly to make an image video, or pipe prompts only. Nothing was sent for this item.", input));
+                return null;
+            }
+            if (FromThisRow(nameof(Prompt)))
+                return Prompt;
+            WriteError(HailuoErrors.Record(ErrorIds.PromptEmpty,
+                $"A piped {value.GetType().Name} has no Prompt property, so it has no prompt; with -TextOnly, pipe strings or rows with a Prompt column. Nothing was sent for this item.", input));
+            return null;
         }
 
         /// <summary>What one pipeline record asks for, read on the pipeline thread.</summary>
@@ -484,7 +518,7 @@ namespace HighwayHailuo.Commands
             {
                 if (recorded != null)
                 {
-                    WriteVerbose($"'{recorded.SourceImage}' was submitted as task {recorded.TaskId} on {recorded.Time:u} (journal); not sending it again.");
+                    WriteVerbose($"'{recorded.Describe()}' was submitted as task {recorded.TaskId} on {recorded.Time:u} (journal); not sending it again.");
                     Session.Remember(task);
                 }
                 WriteObject(task);

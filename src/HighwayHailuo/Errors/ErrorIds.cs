@@ -23,7 +23,8 @@ namespace HighwayHailuo.Errors
 
         // A model's own rules (the table in Api/HailuoModels.cs).
         public const string TextOnlyNotSupported = "TextOnlyNotSupported";
-        public const string TextOnlyNotOnTheCommandLine = "TextOnlyNotOnTheCommandLine";
+        public const string TextOnlyItemHasImage = "TextOnlyItemHasImage";
+        public const string PromptConflict = "PromptConflict";
         public const string LastFrameNotSupported = "LastFrameNotSupported";
         public const string LastFrameNeedsFirstFrame = "LastFrameNeedsFirstFrame";
         public const string FastPretreatmentNotSupported = "FastPretreatmentNotSupported";
@@ -76,7 +77,8 @@ namespace HighwayHailuo.Errors
             [ImageUnreadable] = ErrorCategory.ReadError,
             [TooManyCameraMovements] = ErrorCategory.InvalidArgument,
             [TextOnlyNotSupported] = ErrorCategory.InvalidArgument,
-            [TextOnlyNotOnTheCommandLine] = ErrorCategory.InvalidArgument,
+            [TextOnlyItemHasImage] = ErrorCategory.InvalidArgument,
+            [PromptConflict] = ErrorCategory.InvalidArgument,
             [LastFrameNotSupported] = ErrorCategory.InvalidArgument,
             [LastFrameNeedsFirstFrame] = ErrorCategory.InvalidArgument,
             [FastPretreatmentNotSupported] = ErrorCategory.InvalidArgument,

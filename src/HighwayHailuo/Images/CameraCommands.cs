@@ -40,9 +40,17 @@ namespace HighwayHailuo.Images
         public static bool ContainsCommand(string prompt) =>
             s_group.Matches(prompt).Cast<Match>().Any(m => m.Groups[1].Value.Split(',', '，').Any(c => s_chinese.ContainsValue(c.Trim())));
 
-        /// <summary>The prompt with the moves appended after one space as one group: "p [推进,左摇]".</summary>
-        public static string Append(string prompt, IReadOnlyList<HailuoCameraMovement>? moves) =>
-            moves == null || moves.Count == 0 ? prompt : prompt + " [" + string.Join(",", moves.Select(Chinese)) + "]";
+        /// <summary>
+        /// The prompt with the moves appended after one space as one group: "p [推进,左摇]". A prompt
+        /// that already ends with that group (a piped task's prompt as sent) is left as it is.
+        /// </summary>
+        public static string Append(string prompt, IReadOnlyList<HailuoCameraMovement>? moves)
+        {
+            if (moves == null || moves.Count == 0)
+                return prompt;
+            string group = " [" + string.Join(",", moves.Select(Chinese)) + "]";
+            return prompt.EndsWith(group, StringComparison.Ordinal) ? prompt : prompt + group;
+        }
 
         /// <summary>Bracketed English words in a prompt that name a camera move, with the command meant.</summary>
         public static IEnumerable<(string Written, HailuoCameraMovement Move)> EnglishLookAlikes(string prompt)

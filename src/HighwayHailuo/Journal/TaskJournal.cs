@@ -38,7 +38,10 @@ namespace HighwayHailuo.Journal
     internal sealed class TaskJournal
     {
         private const string MarkerProperty = "highwayHailuoJournal";
-        private const int FormatVersion = 1;
+        // 2: records carry a model, a last frame, and no source image for text to video. Version 1
+        // journals are read and appended to as they are; earlier builds refuse a version 2 journal
+        // instead of misreading its records.
+        private const int FormatVersion = 2;
 
         private readonly object _lock = new object();
         private readonly List<JournalRecord> _records = new List<JournalRecord>();
