@@ -138,6 +138,8 @@ public sealed class ModelFamilyTests
     [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame tiny.png -Model Hailuo-02", "ImageTooSmall")]
     [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame missing.png -Model Hailuo-02", "ImageNotFound")]
     [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame ftp://example.test/z.jpg -Model Hailuo-02", "InvalidImageUri")]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -Model Hailuo-2.3-Fast -Duration 10 -Resolution 1080P", "DurationResolutionMismatch")]
+    [InlineData("New-HailuoVideo -TextOnly x -Model Hailuo-02 -Duration 10 -Resolution 1080P", "DurationResolutionMismatch")]
     public async Task ARuleBrokenByTheCommandLineStopsTheCallOnceBeforeAnythingIsSent(string script, string errorId)
     {
         await using var rig = await FakeRig.StartAsync();
@@ -150,6 +152,31 @@ public sealed class ModelFamilyTests
         Assert.Equal(errorId, result.Terminating?.ErrorId());
         Assert.Empty(result.Errors); // one error for the call, not one per image
         Assert.Equal(0, fake.SubmitRequestCount);
+    }
+
+    // FakeHighway is as strict as the reference pages: were the module to send a field an endpoint
+    // does not take, or leave out a required image, the tests above would fail on its 400.
+    [Theory]
+    [InlineData("minimax-hailuo-2.3-fast-i2v", """{"prompt":"p","image":"https://images.test/a.jpg","fast_pretreatment":false}""", "does not take: fast_pretreatment")]
+    [InlineData("minimax-hailuo-2.3-fast-i2v", """{"prompt":"p"}""", "image is required")]
+    [InlineData("minimax-hailuo-2.3-t2v", """{"prompt":"p","image":"https://images.test/a.jpg"}""", "does not take: image")]
+    [InlineData("minimax-hailuo-2.3-i2v", """{"prompt":"p","image":"https://images.test/a.jpg","end_image":"https://images.test/z.jpg"}""", "does not take: end_image")]
+    [InlineData("minimax-hailuo-02", """{"prompt":"p","end_image":"https://images.test/z.jpg"}""", "end_image needs image")]
+    public async Task FakeHighwayRefusesWhatAnEndpointDoesNotTake(string endpoint, string body, string why)
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(fake.BaseUri, "v3/async/" + endpoint))
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fake.Options.ApiKey);
+
+        using var answer = await http.SendAsync(request);
+
+        Assert.Equal(400, (int)answer.StatusCode);
+        Assert.Contains(why, await answer.Content.ReadAsStringAsync());
+        Assert.Empty(fake.Submissions);
     }
 
     [Fact]

@@ -745,6 +745,35 @@ Describe 'The Hailuo family' {
         (Get-FakeStats $fake).submitRequests | Should -Be 0
     }
 
+    It 'refuses, under -TextOnly, a piped image instead of leaving it out, and two sources of prompts' {
+        $rows = Get-ChildItem *.jpg | New-HailuoVideo -TextOnly -ErrorVariable rowErrors -ErrorAction SilentlyContinue
+        $caught = $null
+        try { 'a fox', 'a cat' | New-HailuoVideo -TextOnly -Prompt 'a dog' -ErrorAction Stop } catch { $caught = $_ }
+
+        $rows | Should -BeNullOrEmpty
+        $rowErrors.FullyQualifiedErrorId | Should -BeLike 'TextOnlyItemHasImage,*'
+        $rowErrors | Should -HaveCount 2
+        $caught.FullyQualifiedErrorId | Should -BeLike 'PromptConflict,*'
+        (Get-FakeStats $fake).submitRequests | Should -Be 0
+    }
+
+    It 'keeps 10 s at 768P only for <Model>' -ForEach @(@{ Model = 'Hailuo-2.3-Fast' }, @{ Model = 'Hailuo-02' }) {
+        $caught = $null
+        try { New-HailuoVideo ./a.jpg -Prompt p -Model $Model -Duration 10 -Resolution 1080P -ErrorAction Stop } catch { $caught = $_ }
+
+        $caught.FullyQualifiedErrorId | Should -BeLike 'DurationResolutionMismatch,*'
+        (Get-FakeStats $fake).submitRequests | Should -Be 0
+    }
+
+    It 'sends camera moves to a model whose page lists none, with one warning' {
+        $tasks = Get-ChildItem *.jpg | New-HailuoVideo -Prompt 'waves' -CameraMovement PushIn -Model Hailuo-02 -WarningVariable warned -WarningAction SilentlyContinue
+
+        $tasks | Should -HaveCount 2
+        $warned | Should -HaveCount 1
+        "$warned" | Should -Match 'Hailuo-02'
+        (Get-FakeStats $fake).prompts | Should -Be @('waves [推进]', 'waves [推进]')
+    }
+
     It 'reports a CSV row that breaks its model''s rule and sends the others' {
         Set-Content -Path frames.csv -Value @('Path,LastFrame,Model,Prompt', 'a.jpg,end.png,Hailuo-02,first to last', 'b.jpg,end.png,Hailuo-2.3,not allowed', 'b.jpg,,,plain')
 
