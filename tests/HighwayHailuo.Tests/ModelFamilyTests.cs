@@ -373,6 +373,17 @@ public sealed class ModelFamilyTests
     }
 
     [Fact]
+    public async Task WaitingShowsATextOnlyTaskByItsPrompt()
+    {
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(600) });
+        var (fake, session) = rig;
+
+        var result = session.Run("New-HailuoVideo -TextOnly 'a lighthouse at dusk' | Wait-HailuoTask -PollInterval 0.1").ThrowIfFailed();
+
+        Assert.Contains(result.Progress, p => p.StatusDescription.StartsWith("\"a lighthouse at dusk\": ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AnUnknownModelIsRefusedOnTheCommandLineAndPerRow()
     {
         await using var rig = await FakeRig.StartAsync();

@@ -67,7 +67,7 @@ namespace HighwayHailuo.Waiting
                     _children.Add(task.TaskId, bar);
                 }
                 string status = string.Format(CultureInfo.CurrentCulture, "{0}: {1}{2}{3}",
-                    FileName(task), task.Status,
+                    Label(task), task.Status,
                     task.ProgressPercent is int p ? " " + p.ToString(CultureInfo.CurrentCulture) + "%" : "",
                     task.EtaSeconds is int eta && eta > 0 ? ", about " + eta.ToString(CultureInfo.CurrentCulture) + " s left" : "");
                 if (status == bar.LastStatus)
@@ -108,10 +108,15 @@ namespace HighwayHailuo.Waiting
 
         private static int Clamp(int percent) => Math.Max(0, Math.Min(100, percent));
 
-        private static string FileName(HailuoTask task)
+        private static string Label(HailuoTask task)
         {
             if (string.IsNullOrEmpty(task.SourceImage))
+            {
+                // A text-only task is known by its prompt.
+                if (task.Model != null && !string.IsNullOrEmpty(task.Prompt))
+                    return "\"" + (task.Prompt!.Length > 40 ? task.Prompt.Substring(0, 39) + "…" : task.Prompt) + "\"";
                 return task.TaskId;
+            }
             var source = task.SourceImage!;
             int slash = Math.Max(source.LastIndexOf('/'), source.LastIndexOf('\\'));
             return slash >= 0 && slash < source.Length - 1 ? source.Substring(slash + 1) : source;
