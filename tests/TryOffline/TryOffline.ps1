@@ -18,8 +18,9 @@ $tour = @(
     '$tasks'
     '$videos = $tasks | Wait-HailuoTask | Save-HailuoVideo -Destination ./videos'
     '$videos'
-    'Get-HailuoTask -Status Succeeded | Format-List TaskId, Status, SourceImage, Prompt, Duration, Resolution, CompletedAt'
+    'Get-HailuoTask -Status Succeeded | Format-List TaskId, Status, Model, SourceImage, Prompt, Duration, Resolution, CompletedAt'
     'Get-ChildItem ./photos/*.jpg | New-HailuoVideo -Prompt ''A slow pan across the scene [左摇]'' -Duration 10 -WhatIf'
+    '''A lighthouse at dusk'', ''A red fox in fresh snow'' | New-HailuoVideo -TextOnly -Model Hailuo-02 -WhatIf'
 )
 foreach ($line in $tour) {
     Write-Host ''
