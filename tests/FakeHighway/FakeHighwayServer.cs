@@ -578,7 +578,9 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             }
             await ctx.Response.Body.WriteAsync(chunk.AsMemory(0, n), ctx.RequestAborted);
             sent += n;
-            if (Options.VideoBytesPerSecond > 0)
+            // Paced between chunks, never after the last: the client has the whole file then, and a
+            // test that counts video requests the moment its client exits must find this one recorded.
+            if (Options.VideoBytesPerSecond > 0 && sent < length)
             {
                 var due = TimeSpan.FromSeconds((double)(sent - first) / Options.VideoBytesPerSecond) - clock.Elapsed;
                 if (due > TimeSpan.Zero)

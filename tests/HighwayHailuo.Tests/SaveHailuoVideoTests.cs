@@ -35,6 +35,25 @@ public sealed class SaveHailuoVideoTests
     }
 
     [Fact]
+    public async Task WhatAKilledSaveLeftBesideTheFileIsRemovedByTheNextSaveOfIt()
+    {
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
+        TestImages.Write(session.WorkDir, "beach.jpg", TestImages.Jpeg(800, 600));
+        string videos = Path.Combine(session.WorkDir, "out");
+        Directory.CreateDirectory(videos);
+        // As a process killed mid-download leaves them; the other file is not a save's and stays.
+        File.WriteAllText(Path.Combine(videos, "beach.mp4.0a1b2c3d.partial"), "half a video");
+        File.WriteAllText(Path.Combine(videos, "beach.mp4.notes.partial"), "someone else's");
+
+        var saved = session.Run("New-HailuoVideo beach.jpg -Prompt p | Wait-HailuoTask -PollInterval 0.1 | Save-HailuoVideo out")
+            .ThrowIfFailed().Objects<FileInfo>().Single();
+
+        Assert.Equal("beach.mp4", saved.Name);
+        Assert.Equal(new[] { "beach.mp4", "beach.mp4.notes.partial" }, Directory.GetFiles(videos).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task TasksWithoutALinkAreRefreshedConcurrentlyAndAllSaved()
     {
         var options = Quick();

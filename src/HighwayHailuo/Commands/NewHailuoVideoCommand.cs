@@ -174,6 +174,15 @@ namespace HighwayHailuo.Commands
             // Values given on the command line apply to every item: a bad combination there is one
             // terminating error before any input is read. Values from pipeline rows are checked per row.
             var bound = MyInvocation.BoundParameters;
+            _commandLine = new HashSet<string>(bound.Keys, StringComparer.OrdinalIgnoreCase);
+            if (ParameterSetName == TextOnlySet && !TextOnly)
+                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.TextOnlyNotSupported,
+                    "-TextOnly:$false selects no mode: leave -TextOnly out to make videos from images, or give it to make them from prompts alone. Nothing was sent.", null));
+            // The model's own rules, when the command line alone decides them (rows may name another model).
+            bool lastFrameGiven = !string.IsNullOrWhiteSpace(LastFrame);
+            if ((bound.ContainsKey(nameof(Model)) || (TextOnly && lastFrameGiven))
+                && ModelRuleError(HailuoModels.Canonical(Model)!, lastFrameGiven, out _) is HailuoException ruleBroken)
+                ThrowTerminatingError(HailuoErrors.Record(ruleBroken, Model));
             if (CameraMovement != null && CameraMovement.Length > CameraCommands.MaxPerPrompt)
                 ThrowTerminatingError(HailuoErrors.Record(ErrorIds.TooManyCameraMovements,
                     string.Format(CultureInfo.InvariantCulture, "{0} camera moves were given ({1}); the model follows at most {2} at once.",
@@ -185,15 +194,6 @@ namespace HighwayHailuo.Commands
                 ThrowTerminatingError(HailuoErrors.Record(mismatch, null));
             if (bound.ContainsKey(nameof(Prompt)) && PromptError(CameraCommands.Append(Prompt, CameraMovement)) is HailuoException badPrompt)
                 ThrowTerminatingError(HailuoErrors.Record(badPrompt, null));
-            _commandLine = new HashSet<string>(bound.Keys, StringComparer.OrdinalIgnoreCase);
-            if (ParameterSetName == TextOnlySet && !TextOnly)
-                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.TextOnlyNotSupported,
-                    "-TextOnly:$false selects no mode: leave -TextOnly out to make videos from images, or give it to make them from prompts alone. Nothing was sent.", null));
-            // The model's own rules, when the command line alone decides them (rows may name another model).
-            bool lastFrameGiven = !string.IsNullOrWhiteSpace(LastFrame);
-            if ((bound.ContainsKey(nameof(Model)) || (TextOnly && lastFrameGiven))
-                && ModelRuleError(HailuoModels.Canonical(Model)!, lastFrameGiven, out _) is HailuoException ruleBroken)
-                ThrowTerminatingError(HailuoErrors.Record(ruleBroken, Model));
             // A last frame on the command line ends every video: a bad one is one error, not one per image.
             if (lastFrameGiven && !TextOnly)
             {

@@ -301,6 +301,8 @@ namespace HighwayHailuo.Commands
                 }
                 if (turn.Unavailable != null) // the download is still written beside the file and renamed in one step
                     Log.Debug($"Saving '{path}' without the cross-process lock ({turn.Unavailable}).");
+                else
+                    VideoDownloader.RemoveAbandonedPartials(path); // a killed save's leftovers: nobody else can be writing them now
                 if (!Force && File.Exists(path))
                 {
                     // Saved by that other process while this one waited.

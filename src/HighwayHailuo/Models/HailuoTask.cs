@@ -90,9 +90,6 @@ namespace HighwayHailuo
         /// <summary>The last frame (Hailuo-02): the full provider path of the local image, or the URL as given; null when none was sent.</summary>
         public string? LastFrame { get; }
 
-        /// <summary>True for a video made from the prompt alone (-TextOnly): no image was sent.</summary>
-        public bool IsTextOnly => Model != null && SourceImage == null;
-
         /// <summary>The prompt exactly as sent.</summary>
         public string? Prompt { get; }
 

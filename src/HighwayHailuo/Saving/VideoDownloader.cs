@@ -4,6 +4,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Net.Http;
 using System.Net.Http.Headers;
@@ -224,6 +225,31 @@ namespace HighwayHailuo.Saving
         private static HailuoException Failed(string taskId, string why, int? status, bool retryable, Exception? inner) =>
             new HailuoException(ErrorIds.VideoDownloadFailed,
                 $"Could not download the video of task '{taskId}': {why}.", status, retryable: retryable, inner: inner);
+
+        /// <summary>
+        /// Deletes what a killed save left beside <paramref name="finalPath"/>: its ".xxxxxxxx.partial"
+        /// files. Call only while holding the file's save lock, when no live process can be writing one.
+        /// </summary>
+        public static void RemoveAbandonedPartials(string finalPath)
+        {
+            string? folder = Path.GetDirectoryName(finalPath);
+            string name = Path.GetFileName(finalPath);
+            if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
+                return;
+            try
+            {
+                foreach (var file in Directory.EnumerateFiles(folder, name + ".*.partial"))
+                {
+                    string middle = Path.GetFileName(file).Substring(name.Length + 1);
+                    if (middle.Length == 8 + ".partial".Length && middle.Substring(0, 8).All(Uri.IsHexDigit))
+                        TryDelete(file);
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Left for the next save; it never carries the final name.
+            }
+        }
 
         private static void TryDelete(string path)
         {
