@@ -38,8 +38,7 @@ namespace HighwayHailuo.Commands
         private readonly HashSet<string> _warnedPrompts = new HashSet<string>(StringComparer.Ordinal);
         private readonly HashSet<string> _warnedEndpoints = new HashSet<string>(StringComparer.Ordinal);
         // -WhatIf: what would have been sent, for the closing summary line: per model, videos by resolution and seconds.
-        private readonly List<(string Model, SortedDictionary<string, int> ByResolution, int[] Seconds)> _whatIf =
-            new List<(string, SortedDictionary<string, int>, int[])>();
+        private readonly List<WhatIfCount> _whatIf = new List<WhatIfCount>();
         // What the command line itself bound: a rule broken by those values alone stops the call once.
         private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private RequestImage? _commandLineLastFrame; // checked once in Begin
@@ -349,16 +348,22 @@ namespace HighwayHailuo.Commands
 
         private void CountWhatIf(SubmitRequest request)
         {
-            int index = _whatIf.FindIndex(m => m.Model == request.Model);
-            if (index < 0)
-            {
-                _whatIf.Add((request.Model, new SortedDictionary<string, int>(StringComparer.Ordinal), new int[1]));
-                index = _whatIf.Count - 1;
-            }
-            var (_, byResolution, seconds) = _whatIf[index];
-            byResolution.TryGetValue(request.Resolution, out int count);
-            byResolution[request.Resolution] = count + 1;
-            seconds[0] += request.Duration;
+            var count = _whatIf.Find(m => m.Model == request.Model);
+            if (count == null)
+                _whatIf.Add(count = new WhatIfCount(request.Model));
+            count.ByResolution.TryGetValue(request.Resolution, out int videos);
+            count.ByResolution[request.Resolution] = videos + 1;
+            count.Seconds += request.Duration;
+        }
+
+        /// <summary>What -WhatIf would have sent of one model.</summary>
+        private sealed class WhatIfCount
+        {
+            public WhatIfCount(string model) => Model = model;
+
+            public string Model { get; }
+            public SortedDictionary<string, int> ByResolution { get; } = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            public int Seconds { get; set; }
         }
 
         private protected override void End()
@@ -368,9 +373,9 @@ namespace HighwayHailuo.Commands
             {
                 int videos = _whatIf.Sum(m => m.ByResolution.Values.Sum());
                 string perModel = string.Join("; ", _whatIf.Select(m => string.Format(CultureInfo.InvariantCulture, "{0} {1} s ({2})",
-                    m.Model, m.Seconds[0], string.Join(", ", m.ByResolution.Select(r => r.Value.ToString(CultureInfo.InvariantCulture) + " at " + r.Key)))));
+                    m.Model, m.Seconds, string.Join(", ", m.ByResolution.Select(r => r.Value.ToString(CultureInfo.InvariantCulture) + " at " + r.Key)))));
                 string summary = string.Format(CultureInfo.InvariantCulture, "What if: {0} video{1}, {2} s of video in total: {3}. Nothing was sent.",
-                    videos, videos == 1 ? "" : "s", _whatIf.Sum(m => m.Seconds[0]), perModel);
+                    videos, videos == 1 ? "" : "s", _whatIf.Sum(m => m.Seconds), perModel);
                 // As Write-Host does it: shown on the host like the "What if:" lines, and, unlike a bare
                 // Host.UI.WriteLine, recorded by Start-Transcript and capturable with 6>&1.
                 WriteInformation(new HostInformationMessage { Message = summary }, new[] { "PSHOST" });
