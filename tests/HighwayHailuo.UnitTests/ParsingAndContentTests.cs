@@ -167,7 +167,7 @@ public sealed class ParsingAndContentTests
 
             var error = await Assert.ThrowsAnyAsync<Exception>(() => content.ReadAsByteArrayAsync());
             Assert.IsType<IOException>(error.GetBaseException());
-            Assert.True(((DataUriJsonContent)content).ImageChangedWhileSending);
+            Assert.Equal(path, ((DataUriJsonContent)content).ChangedImage);
         }
         finally
         {

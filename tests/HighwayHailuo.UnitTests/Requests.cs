@@ -7,6 +7,6 @@ namespace HighwayHailuo.UnitTests;
 internal static class Requests
 {
     public static SubmitRequest ImageToVideo(string prompt, LocalImage? local, Uri? url, int duration, string resolution, bool expand, bool fast) =>
-        new(HailuoModels.Find(HailuoModels.Default, withImage: true)!, prompt,
+        new(HailuoModels.DefaultEndpoint, prompt,
             local != null ? new RequestImage(local) : new RequestImage(url!), null, duration, resolution, expand, fast);
 }

@@ -81,7 +81,7 @@ namespace HighwayHailuo.Api
         /// <summary>The models that offer a mode, for error messages.</summary>
         public static IEnumerable<string> Offering(bool withImage) => Endpoints.Where(e => e.TakesImage == withImage).Select(e => e.Model).Distinct();
 
-        /// <summary>The model of a task submitted to an endpoint (tasks recorded before models existed are Hailuo 2.3).</summary>
-        public static string ModelOf(string? endpoint) => Endpoints.FirstOrDefault(e => e.Name == endpoint)?.Model ?? Default;
+        /// <summary>Where every command without -Model goes: Hailuo 2.3, image to video.</summary>
+        public static HailuoEndpoint DefaultEndpoint { get; } = Find(Default, withImage: true)!;
     }
 }

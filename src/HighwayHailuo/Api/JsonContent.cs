@@ -53,10 +53,7 @@ namespace HighwayHailuo.Api
             Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         }
 
-        /// <summary>Set when an image file changed or vanished while being sent, so the body was never complete.</summary>
-        public bool ImageChangedWhileSending => ChangedImage != null;
-
-        /// <summary>The image that changed while being sent.</summary>
+        /// <summary>The image that changed, vanished or became unreadable while being sent, so the body was never complete; null otherwise.</summary>
         public string? ChangedImage { get; private set; }
 
         protected override bool TryComputeLength(out long length)

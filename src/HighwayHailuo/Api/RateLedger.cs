@@ -110,7 +110,7 @@ namespace HighwayHailuo.Api
             // The first endpoint keeps the account it had before there were others, so limits learned
             // then still hold and a process of an earlier version shares its window.
             string input = "HighwayHailuo rate account\n" + baseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant() + "\n" + (apiKey ?? "")
-                + (endpoint == HailuoModels.Find(HailuoModels.Default, withImage: true)!.Name ? "" : "\n" + endpoint);
+                + (endpoint == HailuoModels.DefaultEndpoint.Name ? "" : "\n" + endpoint);
             byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(input));
             var text = new StringBuilder(16);
             for (int i = 0; i < 8; i++)

@@ -70,7 +70,7 @@ namespace HighwayHailuo.Api
         public string? SourceImage => FirstFrame?.Source;
 
         /// <summary>What names this submission in messages: its image, or its prompt for text to video.</summary>
-        public string Describe() => FirstFrame?.Source ?? "text only: \"" + (Prompt.Length > 60 ? Prompt.Substring(0, 57) + "..." : Prompt) + "\"";
+        public string Describe() => FirstFrame?.Source ?? "text only: " + PromptPreview.Quoted(Prompt);
 
         /// <summary>
         /// Whether the latest attempt's body was written out whole. A request cancelled before that

@@ -187,7 +187,7 @@ namespace HighwayHailuo.Commands
                     string.Format(CultureInfo.InvariantCulture, "{0} camera moves were given ({1}); the model follows at most {2} at once.",
                         CameraMovement.Length, string.Join(", ", CameraMovement), CameraCommands.MaxPerPrompt), CameraMovement));
             var commandLineEndpoint = HailuoModels.Find(HailuoModels.Canonical(Model) ?? HailuoModels.Default, withImage: !TextOnly)
-                ?? HailuoModels.Find(HailuoModels.Default, withImage: true)!;
+                ?? HailuoModels.DefaultEndpoint;
             if (bound.ContainsKey(nameof(Duration)) && bound.ContainsKey(nameof(Resolution))
                 && DurationResolutionError(commandLineEndpoint, Duration, Resolution) is HailuoException mismatch)
                 ThrowTerminatingError(HailuoErrors.Record(mismatch, null));
@@ -447,7 +447,7 @@ namespace HighwayHailuo.Commands
         private bool FromThisRow(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter) && !_commandLine.Contains(parameter);
 
         private static string TextOnlyDescription(string prompt) =>
-            "\"" + (prompt.Length > 60 ? prompt.Substring(0, 57) + "..." : prompt) + "\" (text only)";
+            PromptPreview.Quoted(prompt) + " (text only)";
 
         /// <summary>The last frame, resolved and checked exactly like a first image; its errors name it as the last frame.</summary>
         private RequestImage CheckLastFrame(string raw)

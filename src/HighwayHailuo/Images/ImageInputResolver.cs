@@ -38,7 +38,7 @@ namespace HighwayHailuo.Images
                 return One(Fail(raw ?? "", ErrorIds.ImageNotFound, "An image path is empty."));
             }
 
-            if (s_uriScheme.IsMatch(raw) || raw.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+            if (IsUri(raw))
             {
                 return One(ResolveUri(raw, literal));
             }
@@ -85,9 +85,10 @@ namespace HighwayHailuo.Images
 
         /// <summary>One image named exactly (no wildcards), a local file or an http(s) URL: how -LastFrame is read.</summary>
         public static ImageInput ResolveOne(string raw, PathIntrinsics paths) =>
-            s_uriScheme.IsMatch(raw) || raw.StartsWith("data:", StringComparison.OrdinalIgnoreCase)
-                ? ResolveUri(raw, literal: false)
+            IsUri(raw) ? ResolveUri(raw, literal: false)
                 : Resolve(raw, literal: true, paths)[0];
+
+        private static bool IsUri(string raw) => s_uriScheme.IsMatch(raw) || raw.StartsWith("data:", StringComparison.OrdinalIgnoreCase);
 
         private static IReadOnlyList<ImageInput> One(ImageInput input) => new[] { input };
 

@@ -3,6 +3,8 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
+using System.Text;
+using System.Security.Cryptography;
 using HighwayHailuo.Errors;
 
 namespace HighwayHailuo.Images
@@ -16,6 +18,7 @@ namespace HighwayHailuo.Images
             Width = width;
             Height = height;
             Length = length;
+            _sha256 = new Lazy<string>(() => HashFile(path));
         }
 
         public string Path { get; }
@@ -23,6 +26,24 @@ namespace HighwayHailuo.Images
         public int Width { get; }
         public int Height { get; }
         public long Length { get; }
+
+        /// <summary>
+        /// SHA-256 of the file's bytes (hex), read once: a last frame given on the command line ends
+        /// every video of the batch, and its journal identity needs the hash for each of them.
+        /// </summary>
+        public string ContentSha256 => _sha256.Value;
+        private readonly Lazy<string> _sha256;
+
+        private static string HashFile(string path)
+        {
+            using var sha = SHA256.Create();
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.SequentialScan);
+            var hash = sha.ComputeHash(stream);
+            var text = new StringBuilder(hash.Length * 2);
+            foreach (byte b in hash)
+                text.Append(b.ToString("x2", CultureInfo.InvariantCulture));
+            return text.ToString();
+        }
 
         /// <summary>A one-line description for -WhatIf and verbose output.</summary>
         public string Describe() => string.Format(CultureInfo.InvariantCulture,

@@ -2,8 +2,6 @@
 using System;
 using System.Globalization;
 using System.IO;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using HighwayHailuo.Api;
@@ -71,9 +69,9 @@ namespace HighwayHailuo.Journal
             State = state,
             Model = request.Model,
             SourceImage = request.SourceImage,
-            ImageSha256 = request.FirstFrame?.Local?.Path is string first ? HashFile(first) : null,
+            ImageSha256 = request.FirstFrame?.Local?.ContentSha256,
             LastFrame = request.LastFrame?.Source,
-            LastFrameSha256 = request.LastFrame?.Local?.Path is string last ? HashFile(last) : null,
+            LastFrameSha256 = request.LastFrame?.Local?.ContentSha256,
             Prompt = request.Prompt,
             Duration = request.Duration,
             Resolution = request.Resolution,
@@ -96,18 +94,7 @@ namespace HighwayHailuo.Journal
         public HailuoTask ToTask() => TaskSnapshots.Local(TaskId!, Model, SourceImage, LastFrame, Prompt, Duration, Resolution, Time, Time);
 
         /// <summary>What names the submission in messages: its image, or its prompt for text to video.</summary>
-        public string Describe() => SourceImage ?? "text only: \"" + (Prompt.Length > 60 ? Prompt.Substring(0, 57) + "..." : Prompt) + "\"";
-
-        private static string HashFile(string path)
-        {
-            using var sha = SHA256.Create();
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.SequentialScan);
-            var hash = sha.ComputeHash(stream);
-            var text = new StringBuilder(hash.Length * 2);
-            foreach (byte b in hash)
-                text.Append(b.ToString("x2", CultureInfo.InvariantCulture));
-            return text.ToString();
-        }
+        public string Describe() => SourceImage ?? "text only: " + PromptPreview.Quoted(Prompt);
 
         public byte[] ToJsonLine()
         {

@@ -8,6 +8,7 @@ using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
+using HighwayHailuo.Api;
 
 namespace HighwayHailuo.Waiting
 {
@@ -114,7 +115,7 @@ namespace HighwayHailuo.Waiting
             {
                 // A text-only task is known by its prompt.
                 if (task.Model != null && !string.IsNullOrEmpty(task.Prompt))
-                    return "\"" + (task.Prompt!.Length > 40 ? task.Prompt.Substring(0, 39) + "…" : task.Prompt) + "\"";
+                    return PromptPreview.Quoted(task.Prompt!, 40);
                 return task.TaskId;
             }
             var source = task.SourceImage!;
