@@ -338,6 +338,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
 
     // ---- Admin (for out-of-process tests such as the Pester suite) ---------------------------
     //   GET  /_fake/stats                 counts of what was received
+    //   GET  /_fake/log?from=N            request counts, and the accepted submissions from index N, every field
     //   POST /_fake/faults/{submit|result|video}   {"kind":"Status","status":429,"reason":null,"retryAfter":0,"times":2}
     //   POST /_fake/expire-links          makes every video link handed out so far expire
 
@@ -368,6 +369,29 @@ public sealed class FakeHighwayServer : IAsyncDisposable
                 ["endpoints"] = Submissions.Select(s => s.Endpoint).ToArray(),
                 ["fields"] = Submissions.Select(s => string.Join(",", s.Fields)).ToArray(),
                 ["endImages"] = Submissions.Select(s => s.EndImageSha256 ?? s.EndImageUrl).ToArray(),
+            });
+            return;
+        }
+        if (ctx.Request.Method == "GET" && path == AdminPath + "/log")
+        {
+            // What arrived since a test last looked: every request counted, and the accepted
+            // submissions from index "from" on, each with its endpoint and every field as parsed.
+            int from = int.TryParse(ctx.Request.Query["from"], NumberStyles.None, CultureInfo.InvariantCulture, out int f) ? f : 0;
+            var requests = Requests;
+            await JsonAsync(ctx, 200, new Dictionary<string, object?>
+            {
+                ["requests"] = requests.Count,
+                ["apiRequests"] = requests.Count(r => r.Host == "api"),
+                ["videoRequests"] = requests.Count(r => r.Host == "video"),
+                ["submissionCount"] = Submissions.Count,
+                ["submissions"] = Submissions.Skip(from).Select(s => new Dictionary<string, object?>
+                {
+                    ["endpoint"] = s.Endpoint, ["fields"] = s.Fields, ["prompt"] = s.Prompt,
+                    ["imageKind"] = s.ImageKind, ["imageUrl"] = s.ImageUrl, ["imageSha256"] = s.ImageSha256,
+                    ["endImageKind"] = s.EndImageKind, ["endImageUrl"] = s.EndImageUrl, ["endImageSha256"] = s.EndImageSha256,
+                    ["duration"] = s.Duration, ["resolution"] = s.Resolution,
+                    ["enablePromptExpansion"] = s.EnablePromptExpansion, ["fastPretreatment"] = s.FastPretreatment, ["taskId"] = s.TaskId,
+                }).ToArray(),
             });
             return;
         }

@@ -24,7 +24,8 @@ public sealed class TryOfflineTests
         Assert.Matches(@"(?m)^\S.*\s+6 s 768P\s+\S+", plain);   // the task table
         Assert.Matches(@"(?m)\s524288 harbour\.mp4\s*$", plain);   // Save-HailuoVideo's files, as Get-ChildItem shows them
         Assert.Contains("Prompt      : The camera slowly pushes in [推进]", plain);
-        Assert.Contains("What if: 2 videos, 20 s of video in total: Hailuo-2.3 20 s (2 at 768P). Nothing was sent.", plain);
+        // notes.jpg is counted as refused, not silently left out of the total.
+        Assert.Contains("What if: 2 videos, 20 s of video in total: Hailuo-2.3 20 s (2 at 768P). 1 item was refused (see the errors). Nothing was sent.", plain);
         Assert.Contains("What if: 2 videos, 12 s of video in total: Hailuo-02 12 s (2 at 768P). Nothing was sent.", plain); // text only
         Assert.Contains("Model       : Hailuo-2.3", plain);
         Assert.Contains("FakeHighway created 3 tasks and served 3 video downloads.", plain);

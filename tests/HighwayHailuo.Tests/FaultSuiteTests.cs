@@ -190,6 +190,8 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
 
         Assert.Equal("HailuoSubmitOutcomeUnknown", Assert.Single(result.Errors).ErrorId());
         Assert.Contains("no answer within 1 s", result.Errors[0].Exception.Message);
+        // FakeHighway records a request when its handler ends, which is when it notices the client left.
+        Eventually.WaitFor(() => fake.SubmitRequestCount >= 1, "the abandoned submission to be recorded");
         Assert.Equal(1, fake.SubmitRequestCount);
         Assert.Contains("\"state\":\"unknown\"", File.ReadAllText(Path.Combine(session.WorkDir, "run.jsonl")));
         Hold(fake, session, result);

@@ -105,7 +105,7 @@ public sealed class ModelFamilyTests
         var textless = session.Run("[pscustomobject]@{ Text = 'x' } | New-HailuoVideo -TextOnly");
 
         Assert.All(new[] { row, csv, bare, textless }, r => Assert.NotEmpty(r.Errors.Concat(r.Terminating == null ? [] : [r.Terminating])));
-        Assert.Equal("PromptEmpty", Assert.Single(textless.Errors).ErrorId());
+        Assert.Equal("PromptMissing", Assert.Single(textless.Errors).ErrorId());
         Assert.Equal(0, fake.SubmitRequestCount);
     }
 
@@ -255,8 +255,9 @@ public sealed class ModelFamilyTests
         var result = session.Run("$t = New-HailuoVideo -TextOnly 'a cat'; $t | New-HailuoVideo");
 
         var error = Assert.Single(result.Errors);
-        Assert.Contains("made from text only", error.Exception.Message);
-        Assert.Contains("-TextOnly", error.Exception.Message);
+        Assert.Equal("ImageMissing", error.ErrorId());
+        Assert.StartsWith("Row 1 (Prompt 'a cat', Model 'Hailuo-2.3'", error.Exception.Message);
+        Assert.Contains("use -TextOnly", error.Exception.Message);
         Assert.Equal(1, fake.SubmitRequestCount);
     }
 
@@ -394,9 +395,11 @@ public sealed class ModelFamilyTests
         var typed = session.Run("New-HailuoVideo a.jpg -Prompt p -Model Hailuo-01");
         var rows = session.Run("Import-Csv rows.csv | New-HailuoVideo");
 
-        Assert.Contains("ParameterArgumentValidationError", typed.Terminating?.FullyQualifiedErrorId);
+        Assert.Equal("UnknownModel", typed.Terminating?.ErrorId());
         Assert.Contains("use Hailuo-2.3, Hailuo-2.3-Fast or Hailuo-02", typed.Terminating!.Exception.Message);
-        Assert.Contains("ParameterArgumentValidationError", Assert.Single(rows.Errors).FullyQualifiedErrorId);
+        var refused = Assert.Single(rows.Errors);
+        Assert.Equal("UnknownModel", refused.ErrorId());
+        Assert.StartsWith("Row 1 (Path 'a.jpg', Prompt 'p', Model 'Hailuo-01')", refused.Exception.Message); // named, not a binding error
         Assert.Equal("Hailuo-02", Assert.Single(rows.Objects<HailuoTask>()).Model);
         Assert.Equal("minimax-hailuo-02", Assert.Single(fake.Submissions).Endpoint);
     }

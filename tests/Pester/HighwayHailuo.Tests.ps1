@@ -9,43 +9,13 @@ BeforeAll {
     $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $script:Manifest = Join-Path $RepoRoot 'out/HighwayHailuo/HighwayHailuo.psd1'
     if (-not (Test-Path -LiteralPath $Manifest)) { throw "Build the module first: dotnet build (expected $Manifest)." }
-    $script:FakeDll = Get-ChildItem -Path (Join-Path $RepoRoot 'tests/FakeHighway/bin') -Filter 'FakeHighway.dll' -Recurse |
-        Sort-Object LastWriteTime -Descending | Select-Object -First 1
-    if (-not $FakeDll) { throw 'Build FakeHighway first: dotnet build.' }
     $script:Fixtures = Join-Path $RepoRoot 'tests/HighwayHailuo.Tests/Fixtures'
 
     Import-Module $Manifest -Force
     $env:HIGHWAY_RETRY_BASE_DELAY_MS = '10'   # same backoff shape, in milliseconds
     $env:HIGHWAY_RATE_WINDOW_SECONDS = '2'    # rate limits per 2 s instead of per minute
 
-    function Start-FakeHighway {
-        param([double] $TaskSeconds = 1.2, [string] $FailWhenPromptContains, [string] $SubmitRate)
-        $arguments = "`"$($FakeDll.FullName)`" --port 0 --video-port 0 --until-stdin-closes --task-seconds $TaskSeconds --key pester-$([guid]::NewGuid().ToString('N'))"
-        if ($FailWhenPromptContains) { $arguments += " --fail-when-prompt-contains $FailWhenPromptContains" }
-        if ($SubmitRate) { $arguments += " --submit-rate $SubmitRate" }
-        $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet', $arguments)
-        $info.UseShellExecute = $false
-        $info.RedirectStandardInput = $true
-        $info.RedirectStandardOutput = $true
-        $process = [System.Diagnostics.Process]::Start($info)
-        $lines = foreach ($i in 1..5) { $process.StandardOutput.ReadLine() }
-        [pscustomobject]@{
-            Process = $process
-            BaseUri = (($lines | Where-Object { $_ -like 'FakeHighway API:*' }) -replace '^FakeHighway API:\s+', '')
-            ApiKey  = (($lines | Where-Object { $_ -like 'API key:*' }) -replace '^API key:\s+', '')
-        }
-    }
-
-    function Stop-FakeHighway([object] $Fake) {
-        $Fake.Process.StandardInput.Close()
-        if (-not $Fake.Process.WaitForExit(5000)) { $Fake.Process.Kill() }
-    }
-
-    function Get-FakeStats([object] $Fake) { Invoke-RestMethod -Uri "$($Fake.BaseUri)_fake/stats" }
-
-    function Add-FakeFault([object] $Fake, [string] $Endpoint, [hashtable] $Fault) {
-        $null = Invoke-RestMethod -Method Post -Uri "$($Fake.BaseUri)_fake/faults/$Endpoint" -ContentType 'application/json' -Body ($Fault | ConvertTo-Json)
-    }
+    Import-Module (Join-Path $PSScriptRoot 'FakeHighway.psm1') -Force
 
     # A PowerShell of its own (a new runspace, as a new session would be) with the module imported,
     # connected to $Fake, its location in $TestDrive. Dispose it when done.

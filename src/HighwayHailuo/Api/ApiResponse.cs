@@ -1,4 +1,6 @@
-// One HTTP answer read whole into memory (capped in size), with its status line and Retry-After.
+// One HTTP answer read whole into memory (capped in size), with its status and Retry-After. The
+// reason phrase is kept as the server sent it: the client makes it safe (ServerText, key removed)
+// before it is shown anywhere.
 using System;
 using System.Globalization;
 using System.IO;
@@ -13,7 +15,8 @@ namespace HighwayHailuo.Api
     internal sealed class ApiResponse
     {
         public int StatusCode { get; private set; }
-        public string StatusLine { get; private set; } = "";
+        /// <summary>The status line's reason phrase exactly as the server sent it; never show it unsafe.</summary>
+        public string? RawReasonPhrase { get; private set; }
         public ReadOnlyMemory<byte> Body { get; private set; }
         public bool Truncated { get; private set; }
         public TimeSpan? RetryAfter { get; private set; }
@@ -24,8 +27,7 @@ namespace HighwayHailuo.Api
             var result = new ApiResponse
             {
                 StatusCode = (int)response.StatusCode,
-                StatusLine = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)
-                    + (string.IsNullOrEmpty(response.ReasonPhrase) ? "" : " " + response.ReasonPhrase),
+                RawReasonPhrase = response.ReasonPhrase,
                 RetryAfter = ParseRetryAfter(response.Headers.RetryAfter),
             };
             if (response.Content == null)

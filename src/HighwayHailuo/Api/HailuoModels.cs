@@ -42,9 +42,15 @@ namespace HighwayHailuo.Api
         /// <summary>Image to video, or text to video.</summary>
         public string Mode => TakesImage ? "image" : "text";
 
-        /// <summary>The documented lengths and resolutions, the same for every Hailuo model: 10 s only at 768P.</summary>
+        /// <summary>The documented lengths in seconds, shortest first (the same for every Hailuo model today).</summary>
+        public IReadOnlyList<int> Durations => HailuoModels.Durations;
+
+        /// <summary>The documented resolutions, lowest first (the same for every Hailuo model today).</summary>
+        public IReadOnlyList<string> Resolutions => HailuoModels.Resolutions;
+
+        /// <summary>Whether this pair is offered: each from the lists, and 10 s only at 768P.</summary>
         public bool Allows(int duration, string resolution) =>
-            (duration == 6 || duration == 10) && (resolution == "768P" || resolution == "1080P") && !(duration == 10 && resolution == "1080P");
+            Durations.Contains(duration) && Resolutions.Contains(resolution) && !(duration == 10 && resolution == "1080P");
     }
 
     internal static class HailuoModels
@@ -55,6 +61,12 @@ namespace HighwayHailuo.Api
 
         /// <summary>What every existing command means: Hailuo 2.3, image to video.</summary>
         public const string Default = Hailuo23;
+
+        /// <summary>Every Hailuo endpoint's lengths (seconds) and resolutions; the first of each is the default.</summary>
+        public static IReadOnlyList<int> Durations { get; } = new[] { 6, 10 };
+        public static IReadOnlyList<string> Resolutions { get; } = new[] { "768P", "1080P" };
+        public static int DefaultDuration => Durations[0];
+        public static string DefaultResolution => Resolutions[0];
 
         /// <summary>The table: one row per model and mode; a model without a row for a mode does not offer it.</summary>
         public static readonly IReadOnlyList<HailuoEndpoint> Endpoints = new[]

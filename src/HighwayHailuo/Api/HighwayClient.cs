@@ -76,10 +76,16 @@ namespace HighwayHailuo.Api
         public Task<ServerTaskState> GetTaskAsync(string taskId, CancellationToken cancellationToken) =>
             WithRetriesAsync(ct => GetTaskOnceAsync(taskId, ct), null, cancellationToken);
 
+        // Set once a request has shown the API host unreachable: every other request of this call
+        // then fails at once with the same terminating error instead of retrying on its own.
+        private HailuoException? _unreachable;
+
         private async Task<T> WithRetriesAsync<T>(Func<CancellationToken, Task<T>> attempt, RatePacer? pacer, CancellationToken cancellationToken)
         {
             for (int n = 1; ; )
             {
+                if (Volatile.Read(ref _unreachable) is HailuoException unreachable)
+                    throw unreachable;
                 using var turn = pacer == null ? null : await pacer.WaitTurnAsync(cancellationToken).ConfigureAwait(false);
                 if (pacer?.TakeLedgerProblem() is string problem)
                     _log?.Verbose(problem);
@@ -88,6 +94,14 @@ namespace HighwayHailuo.Api
                     var result = await attempt(cancellationToken).ConfigureAwait(false);
                     turn?.Counted();
                     return result;
+                }
+                catch (HailuoException ex) when (ex.ErrorId == ErrorIds.HailuoServiceUnreachable && (!ex.Retryable || n >= _retry.MaxAttempts))
+                {
+                    // The host is not there: the rest of the call is pointless, so it ends here, for every item.
+                    var final = ex.Retryable ? GiveUp(ex, n, null) : ex;
+                    final = new HailuoException(final.ErrorId, final.Message + " Nothing more is sent in this call.", terminating: true, inner: final.InnerException);
+                    Interlocked.CompareExchange(ref _unreachable, final, null);
+                    throw Volatile.Read(ref _unreachable)!;
                 }
                 catch (HailuoException ex) when (ex.Retryable)
                 {
@@ -138,7 +152,7 @@ namespace HighwayHailuo.Api
             var content = request.CreateContent();
             string path = SubmitPathPrefix + request.Endpoint.Name;
             using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_connection.BaseUri, path)) { Content = content };
-            _log?.Debug("POST /" + path + " body: " + Scrub(request.DescribeBody()));
+            _log?.Debug("POST /" + path + " body: " + RemoveKey(request.DescribeBody()));
 
             ApiResponse response;
             try
@@ -171,14 +185,16 @@ namespace HighwayHailuo.Api
             {
                 string? taskId = response.Truncated ? null : TaskResultParser.ParseTaskId(response.Body);
                 if (taskId == null)
-                    throw OutcomeUnknown(request, "the server answered " + response.StatusLine + " without a task id", response, null);
+                    throw OutcomeUnknown(request, "the server answered " + StatusLine(response) + " without a task id", response, null);
+                if (TaskIds.Check(taskId, out _) != taskId) // trimmed or refused: not the id the server means
+                    throw TaskIdUnusable(request, taskId, TaskIds.DescribeUnusable(taskId));
                 return taskId;
             }
 
             var error = MapError(response, isSubmit: true);
             // A submission is retryable only when the server provably created no task (MapError).
             if (response.StatusCode >= 500 && !error.Retryable)
-                throw OutcomeUnknown(request, "the server answered " + response.StatusLine + DescribeServerError(error), response, null);
+                throw OutcomeUnknown(request, "the server answered " + StatusLine(response) + DescribeServerError(error), response, null);
             throw error;
         }
 
@@ -195,6 +211,8 @@ namespace HighwayHailuo.Api
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                if (NeverConnected(ex))
+                    throw Unreachable(ex);
                 throw new HailuoException(ErrorIds.HailuoServiceUnavailable,
                     $"Could not read task '{taskId}' from {_connection.BaseUri.Host}: {Scrub(ex.GetBaseException().Message)}.", retryable: true, inner: ex);
             }
@@ -239,7 +257,7 @@ namespace HighwayHailuo.Api
                 }
                 string? id = taskId ?? (result.IsSuccess && message.Method == HttpMethod.Post ? TaskResultParser.ParseTaskId(result.Body) : null);
                 _log?.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} {1} -> {2} in {3} ms{4}",
-                    message.Method, message.RequestUri!.AbsolutePath, result.StatusLine, clock.ElapsedMilliseconds, id == null ? "" : " (task " + id + ")"));
+                    message.Method, message.RequestUri!.AbsolutePath, StatusLine(result), clock.ElapsedMilliseconds, id == null ? "" : " (task " + id + ")"));
                 return result;
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
@@ -267,7 +285,7 @@ namespace HighwayHailuo.Api
             if (status == 401 || status == 403 || string.Equals(reason, "MISSING_API_KEY", StringComparison.OrdinalIgnoreCase))
             {
                 return new HailuoException(ErrorIds.HailuoAuthenticationFailed,
-                    $"The Highway API refused the API key from {_connection.KeySource} ({response.StatusLine}{server}). Check the key, or set another with Connect-Highway or $env:{HighwayConnection.ApiKeyVariable}.",
+                    $"The Highway API refused the API key from {_connection.KeySource} ({StatusLine(response)}{server}). Check the key, or set another with Connect-Highway or $env:{HighwayConnection.ApiKeyVariable}.",
                     status, reason, serverMessage, terminating: true);
             }
             if (status == 404)
@@ -275,29 +293,46 @@ namespace HighwayHailuo.Api
                 if (isSubmit || string.Equals(reason, "API_NOT_FOUND", StringComparison.OrdinalIgnoreCase))
                 {
                     return new HailuoException(ErrorIds.HailuoEndpointNotFound,
-                        $"The Highway API at {_connection.BaseUri} has no such endpoint ({response.StatusLine}{server}). Check -BaseUri or $env:{HighwayConnection.BaseUriVariable}.",
+                        $"The Highway API at {_connection.BaseUri} has no such endpoint ({StatusLine(response)}{server}). Check -BaseUri or $env:{HighwayConnection.BaseUriVariable}.",
                         status, reason, serverMessage, terminating: true);
                 }
                 return new HailuoException(ErrorIds.HailuoTaskNotFound,
-                    $"The Highway API has no task '{taskId}' ({response.StatusLine}{server}).", status, reason, serverMessage, retryable);
+                    $"The Highway API has no task '{taskId}' ({StatusLine(response)}{server}).", status, reason, serverMessage, retryable);
             }
             if (status == 429)
             {
                 return new HailuoException(ErrorIds.HailuoRateLimited,
-                    $"The Highway API is rate limiting requests ({response.StatusLine}{server}).", status, reason, serverMessage, retryable, retryAfter: response.RetryAfter);
+                    $"The Highway API is rate limiting requests ({StatusLine(response)}{server}).", status, reason, serverMessage, retryable, retryAfter: response.RetryAfter);
             }
             if (status >= 500 || status == 408)
             {
                 return new HailuoException(ErrorIds.HailuoServiceUnavailable,
-                    $"The Highway API is unavailable ({response.StatusLine}{server}).", status, reason, serverMessage, retryable, retryAfter: response.RetryAfter);
+                    $"The Highway API is unavailable ({StatusLine(response)}{server}).", status, reason, serverMessage, retryable, retryAfter: response.RetryAfter);
             }
             return new HailuoException(ErrorIds.HailuoRequestRejected,
-                $"The Highway API rejected the request ({response.StatusLine}{server}).", status, reason, serverMessage, retryable);
+                $"The Highway API rejected the request ({StatusLine(response)}{server}).", status, reason, serverMessage, retryable);
         }
 
+        // A name that does not exist will not exist in a moment either; a refused connection may be a restart.
         private HailuoException Unreachable(Exception ex) =>
-            new HailuoException(ErrorIds.HailuoServiceUnavailable,
-                $"Could not connect to {_connection.BaseUri.Host}: {Scrub(ex.GetBaseException().Message)}.", retryable: true, inner: ex);
+            new HailuoException(ErrorIds.HailuoServiceUnreachable,
+                NameDoesNotExist(ex)
+                    ? $"The API host name {_connection.BaseUri.Host} does not exist (DNS: {Scrub(ex.GetBaseException().Message)}). Check -BaseUri or $env:{HighwayConnection.BaseUriVariable}."
+                    : $"Could not connect to {_connection.BaseUri.Host}: {Scrub(ex.GetBaseException().Message)}.",
+                retryable: !NameDoesNotExist(ex), inner: ex);
+
+        /// <summary>True when DNS says the host name does not exist (not a failure to ask it).</summary>
+        internal static bool NameDoesNotExist(Exception ex)
+        {
+            for (Exception? e = ex; e != null; e = e.InnerException)
+            {
+                if (e is SocketException socket && (socket.SocketErrorCode == SocketError.HostNotFound || socket.SocketErrorCode == SocketError.NoData))
+                    return true;
+                if (e is WebException web && web.Status == WebExceptionStatus.NameResolutionFailure)
+                    return true;
+            }
+            return false;
+        }
 
         private HailuoException OutcomeUnknown(SubmitRequest request, string why, ApiResponse? response, Exception? inner)
         {
@@ -307,8 +342,20 @@ namespace HighwayHailuo.Api
                 string.Format(CultureInfo.InvariantCulture,
                     "The submission of '{0}' ({1}, {2} s, {3}, prompt '{4}') may or may not have created a task: {5}. It was not retried, because a retry could bill twice. Check the task list in your Highway account before submitting it again.",
                     request.SourceImage ?? "text only", request.Model, request.Duration, request.Resolution, prompt, why),
-                response?.StatusCode, Scrub(reason), Scrub(serverMessage), inner: inner);
+                response?.StatusCode, Scrub(reason), Scrub(serverMessage), inner: inner, mayHaveCreatedTask: true);
         }
+
+        /// <summary>
+        /// A submission the server accepted, answered with a task id the module cannot use (a path,
+        /// an escaped slash, a line break, thousands of characters): the task exists and is billed,
+        /// but no request or file name can safely carry its id. Recorded like an unknown outcome.
+        /// </summary>
+        private static HailuoException TaskIdUnusable(SubmitRequest request, string taskId, string why) =>
+            new HailuoException(ErrorIds.HailuoTaskIdUnusable,
+                string.Format(CultureInfo.InvariantCulture,
+                    "The server accepted the submission of '{0}' ({1}, {2} s, {3}) but answered with a task id this module cannot use, so the task cannot be followed: {4}. The task may exist and be billed; it was not sent again, because that could bill twice. Look for it in your Highway account's task list.",
+                    request.SourceImage ?? "text only", request.Model, request.Duration, request.Resolution, why),
+                200, mayHaveCreatedTask: true);
 
         private static string DescribeServerError(HailuoException error) => DescribeServerError(error.ServerReason, error.ServerMessage);
 
@@ -347,9 +394,51 @@ namespace HighwayHailuo.Api
                 message = text.Replace('\r', ' ').Replace('\n', ' ');
         }
 
-        /// <summary>Removes the key from any text that came from elsewhere, in case a server echoes it.</summary>
-        private string? Scrub(string? text) =>
-            text == null || _apiKey.Length == 0 ? text : text.Replace(_apiKey, "***");
+        /// <summary>
+        /// Text from the server made safe to show: the key, and any piece of it of twelve or more
+        /// characters, replaced by "***" (in case a server echoes it, whole or cut), then control and
+        /// reordering characters neutralised and the length bounded (ServerText).
+        /// </summary>
+        private string? Scrub(string? text) => ServerText.Clean(RemoveKey(text));
+
+        private const int KeyPieceLength = 12;
+
+        private string? RemoveKey(string? text)
+        {
+            if (text == null || _apiKey.Length == 0)
+                return text;
+            text = text.Replace(_apiKey, "***");
+            if (_apiKey.Length < KeyPieceLength || text.Length < KeyPieceLength)
+                return text;
+            var hidden = new bool[text.Length];
+            bool any = false;
+            for (int start = 0; start + KeyPieceLength <= _apiKey.Length; start++)
+            {
+                string piece = _apiKey.Substring(start, KeyPieceLength);
+                for (int at = text.IndexOf(piece, StringComparison.Ordinal); at >= 0; at = text.IndexOf(piece, at + 1, StringComparison.Ordinal))
+                {
+                    for (int i = at; i < at + KeyPieceLength; i++)
+                        hidden[i] = true;
+                    any = true;
+                }
+            }
+            if (!any)
+                return text;
+            var shown = new StringBuilder(text.Length);
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (!hidden[i])
+                    shown.Append(text[i]);
+                else if (i == 0 || !hidden[i - 1])
+                    shown.Append("***");
+            }
+            return shown.ToString();
+        }
+
+        /// <summary>"400 Bad Request", the reason phrase made safe: servers write anything there.</summary>
+        private string StatusLine(ApiResponse response) =>
+            response.StatusCode.ToString(CultureInfo.InvariantCulture)
+            + (string.IsNullOrEmpty(response.RawReasonPhrase) ? "" : " " + Scrub(response.RawReasonPhrase));
 
         /// <summary>True when the exception proves no connection was made, so nothing reached the server.</summary>
         internal static bool NeverConnected(Exception ex)

@@ -36,7 +36,14 @@ namespace HighwayHailuo.Api
         {
             SecureString? key;
             string source;
-            if (apiKeyParameter != null && apiKeyParameter.Length > 0)
+            if (apiKeyParameter != null && apiKeyParameter.Length == 0)
+            {
+                // An empty -ApiKey (an unset variable, a secret that did not load) is a mistake, not a
+                // request for another key: falling back could bill a different account.
+                throw new HailuoException(ErrorIds.ApiKeyMissing,
+                    "-ApiKey is empty (an unset variable, or a secret that did not load?); no other key was used. Pass the key, or leave -ApiKey out to use Connect-Highway's or $env:" + ApiKeyVariable + ". Nothing was sent.");
+            }
+            if (apiKeyParameter != null)
             {
                 key = apiKeyParameter;
                 source = "the -ApiKey parameter";

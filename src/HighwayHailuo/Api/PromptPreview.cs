@@ -4,7 +4,10 @@ namespace HighwayHailuo.Api
 {
     internal static class PromptPreview
     {
-        public static string Quoted(string prompt, int maxLength = 60) =>
-            "\"" + (prompt.Length > maxLength ? prompt.Substring(0, maxLength - 1) + "…" : prompt) + "\"";
+        public static string Quoted(string prompt, int maxLength = 60) => "\"" + Cut(prompt, maxLength) + "\"";
+
+        /// <summary>The text, or its start and an ellipsis when it is longer than <paramref name="maxLength"/>.</summary>
+        public static string Cut(string text, int maxLength) =>
+            text.Length > maxLength ? text.Substring(0, maxLength - 1) + "…" : text;
     }
 }

@@ -32,15 +32,17 @@ namespace HighwayHailuo.Api
                 if (!task.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.String)
                     throw Invalid($"The task-result answer for task '{requestedTaskId}' has no \"status\" string.");
 
+                // Everything kept as text is shown to users: made safe here, once (ServerText).
+                string? statusText = status.GetString();
                 var state = new ServerTaskState
                 {
-                    TaskId = GetString(task, "task_id") is { Length: > 0 } id ? id : requestedTaskId,
-                    RawStatus = GetString(task, "status"),
-                    Reason = NullIfEmpty(GetString(task, "reason")),
+                    TaskId = requestedTaskId, // an answer naming another id does not change which task was asked about
+                    Status = MapStatus(statusText),
+                    RawStatus = ServerText.Clean(statusText, 80),
+                    Reason = ServerText.Clean(NullIfEmpty(GetString(task, "reason")), 1000),
                     EtaSeconds = GetInt(task, "eta"),
                     ProgressPercent = GetInt(task, "progress_percent") is int p ? Math.Max(0, Math.Min(100, p)) : (int?)null,
                 };
-                state.Status = MapStatus(state.RawStatus);
 
                 if (root.TryGetProperty("videos", out var videos) && videos.ValueKind == JsonValueKind.Array)
                 {
@@ -54,7 +56,7 @@ namespace HighwayHailuo.Api
                         {
                             state.VideoUrl = videoUri;
                             state.VideoUrlTtlSeconds = GetInt(video, "video_url_ttl");
-                            state.VideoType = NullIfEmpty(GetString(video, "video_type"));
+                            state.VideoType = ServerText.Clean(NullIfEmpty(GetString(video, "video_type")), 40);
                             break;
                         }
                     }
@@ -62,7 +64,7 @@ namespace HighwayHailuo.Api
 
                 if (root.TryGetProperty("extra", out var extra) && extra.ValueKind == JsonValueKind.Object)
                 {
-                    state.Seed = NullIfEmpty(GetString(extra, "seed"));
+                    state.Seed = ServerText.Clean(NullIfEmpty(GetString(extra, "seed")), 80);
                     if (extra.TryGetProperty("debug_info", out var debug) && debug.ValueKind == JsonValueKind.Object)
                     {
                         state.SubmittedAt = GetEpochMs(debug, "submit_time_ms");

@@ -23,6 +23,12 @@ namespace HighwayHailuo.Commands
     // PowerShell would coerce the whole object to a string for -Path. Strings and CSV rows (Path or
     // Url column) do not fit the LiteralPath set and fall through to -Path. Text to video is its own
     // set, entered only by -TextOnly: a pipeline that delivers no images never becomes text prompts.
+    //
+    // No parameter an item can bring (image, prompt, model, duration, resolution, last frame) is
+    // mandatory or validated while binding: PowerShell would refuse a bad row itself, unnamed and
+    // uncounted, and a mandatory -Prompt in the image sets co-binds with a positional parameter of
+    // another set. The item checks (SubmissionRules) refuse a missing or bad value instead, against
+    // its row, before anything is sent; a value the command line alone decides stops the call once.
     [Cmdlet(VerbsCommon.New, "HailuoVideo", DefaultParameterSetName = LiteralPathSet,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(HailuoTask))]
@@ -32,6 +38,9 @@ namespace HighwayHailuo.Commands
         private const string LiteralPathSet = "LiteralPath";
         private const string TextOnlySet = "TextOnly";
 
+        // The parameters an item (a CSV row, a piped task) can bring by property name.
+        private static readonly string[] s_itemParameters = { nameof(Prompt), nameof(Model), nameof(Duration), nameof(Resolution), nameof(LastFrame) };
+
         private ItemRunner? _runner;
         private TaskJournal? _journal;
         private JournaledSubmitter? _submitter;
@@ -39,16 +48,18 @@ namespace HighwayHailuo.Commands
         private readonly HashSet<string> _warnedEndpoints = new HashSet<string>(StringComparer.Ordinal);
         // -WhatIf: what would have been sent, for the closing summary line: per model, videos by resolution and seconds.
         private readonly List<WhatIfCount> _whatIf = new List<WhatIfCount>();
-        // What the command line itself bound: a rule broken by those values alone stops the call once.
+        // What the command line itself bound: a rule decided by those values alone stops the call once.
         private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private RequestImage? _commandLineLastFrame; // checked once in Begin
         private TextOnlyPipelineInput? _textOnlyInput;
+        private long _inputNumber; // pipeline records so far, to name a refused row
+        private int _refused;      // items refused before anything was sent, for the -WhatIf summary
 
         /// <summary>
-        /// With -TextOnly only: the parameter that takes piped objects by value, so strings arrive as
-        /// prompts. It exists only then, because a string bound by value in any other case would be
-        /// a piped image path taken as a prompt; and it takes any object, so that a row is never
-        /// turned into the text "@{...}" and sent as a prompt.
+        /// With -TextOnly only: the parameter that takes prompts piped by value, and the first
+        /// positional argument. It exists only then: a string bound by value or position in any other
+        /// case is an image path, and taking it as a prompt would bill a video of the path's words.
+        /// It takes any object, so that a row is never turned into the text "@{...}" and sent as a prompt.
         /// </summary>
         public object? GetDynamicParameters() => TextOnly ? _textOnlyInput ??= new TextOnlyPipelineInput() : null;
 
@@ -56,35 +67,32 @@ namespace HighwayHailuo.Commands
         public sealed class TextOnlyPipelineInput
         {
             /// <summary>
-            /// <para type="description">With -TextOnly: a prompt piped as a string; a piped object gives its Prompt property instead.</para>
+            /// <para type="description">With -TextOnly: a prompt, piped as a string or given as the first positional argument; a piped object gives its Prompt property instead.</para>
             /// </summary>
-            [Parameter(ValueFromPipeline = true, DontShow = true)]
+            [Parameter(Position = 0, ParameterSetName = TextOnlySet, ValueFromPipeline = true, DontShow = true)]
             public object? InputObject { get; set; }
         }
 
         /// <summary>
         /// <para type="description">Local image files (wildcards allowed) or public http/https image URLs, which are sent unchanged.</para>
         /// </summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("ImageUri", "Url")]
+        [Parameter(Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias(ImageInputNames.ImageUri, ImageInputNames.Url)]
         [ImagePathTransformation]
         public string[] Path { get; set; } = Array.Empty<string>();
 
         /// <summary>
         /// <para type="description">Local image files, taken exactly as written (no wildcards). Binds Get-ChildItem output.</para>
         /// </summary>
-        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "LP")]
+        [Parameter(ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias(ImageInputNames.PSPath, ImageInputNames.LP)]
         public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
         /// <summary>
-        /// <para type="description">What the video should show, 1 to 2000 characters. May contain camera commands such as [推进]. With -TextOnly, prompts also come down the pipeline as strings.</para>
+        /// <para type="description">What the video should show, 1 to 2000 characters; every video needs one. May contain camera commands such as [推进]. Also a Prompt column or property of piped objects. With -TextOnly, prompts also come as piped strings or as the first positional argument.</para>
         /// </summary>
-        [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-        [Parameter(Position = 0, ParameterSetName = TextOnlySet, ValueFromPipelineByPropertyName = true)]
-        public string Prompt { get; set; } = "";
-
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? Prompt { get; set; }
 
         /// <summary>
         /// <para type="description">Makes a video from the prompt alone, with no image: Hailuo-2.3 (minimax-hailuo-2.3-t2v) or Hailuo-02. Hailuo-2.3-Fast has no text-only mode.</para>
@@ -93,16 +101,15 @@ namespace HighwayHailuo.Commands
         // files: a set with a mandatory parameter that no input can bind makes it fall back to the set
         // that takes input by value (-Path), and Get-ChildItem output would arrive as bare strings.
         // A row's TextOnly property never selects this set: the binder settles on the image sets
-        // first (ModelFamilyTests holds that), so text to video is only ever asked for explicitly.
+        // first (the binding matrix holds that), so text to video is only ever asked for explicitly.
         [Parameter(Mandatory = true, ParameterSetName = TextOnlySet, ValueFromPipelineByPropertyName = true)]
         public SwitchParameter TextOnly { get; set; }
 
         /// <summary>
-        /// <para type="description">The model: Hailuo-2.3 (default), Hailuo-2.3-Fast (cheaper drafts, images only) or Hailuo-02 (takes a last frame). Also a Model column or property of piped objects.</para>
+        /// <para type="description">The model: Hailuo-2.3 (default), Hailuo-2.3-Fast (cheaper drafts, images only) or Hailuo-02 (takes a last frame). Also a Model column or property of piped objects; a blank cell means the default.</para>
         /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [BlankCellAsDefault(HailuoModels.Default)]
-        [ValidateModel]
         [ArgumentCompleter(typeof(ModelCompleter))]
         public string Model { get; set; } = HailuoModels.Default;
 
@@ -119,20 +126,20 @@ namespace HighwayHailuo.Commands
         public HailuoCameraMovement[]? CameraMovement { get; set; }
 
         /// <summary>
-        /// <para type="description">The video length in seconds: 6 (default) or 10. 10-second videos are 768P only.</para>
+        /// <para type="description">The video length in seconds: 6 (default) or 10. 10-second videos are 768P only. Also a Duration column; a blank cell means the default.</para>
         /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateSet("6", "10")]
-        [BlankCellAsDefault(6)]
-        public int Duration { get; set; } = 6;
+        [DurationTransformation]
+        [ArgumentCompleter(typeof(DurationCompleter))]
+        public int Duration { get; set; } = HailuoModels.DefaultDuration;
 
         /// <summary>
-        /// <para type="description">The video resolution: 768P (default) or 1080P, case-insensitive. 1080P allows 6-second videos only.</para>
+        /// <para type="description">The video resolution: 768P (default) or 1080P, case-insensitive. 1080P allows 6-second videos only. Also a Resolution column; a blank cell means the default.</para>
         /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateSet("768P", "1080P", IgnoreCase = true)]
         [BlankCellAsDefault("768P")]
-        public string Resolution { get; set; } = "768P";
+        [ArgumentCompleter(typeof(ResolutionCompleter))]
+        public string Resolution { get; set; } = HailuoModels.DefaultResolution;
 
         /// <summary>
         /// <para type="description">Sends the prompt as written, without the service's prompt optimisation.</para>
@@ -170,31 +177,49 @@ namespace HighwayHailuo.Commands
 
         private protected override void Begin()
         {
-            // Values given on the command line apply to every item: a bad combination there is one
-            // terminating error before any input is read. Values from pipeline rows are checked per row.
-            var bound = MyInvocation.BoundParameters;
-            _commandLine = new HashSet<string>(bound.Keys, StringComparer.OrdinalIgnoreCase);
+            _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
             if (ParameterSetName == TextOnlySet && !TextOnly)
-                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.TextOnlyNotSupported,
-                    "-TextOnly:$false selects no mode: leave -TextOnly out to make videos from images, or give it to make them from prompts alone. Nothing was sent.", null));
-            // The model's own rules, when the command line alone decides them (rows may name another model).
-            bool lastFrameGiven = !string.IsNullOrWhiteSpace(LastFrame);
-            if ((bound.ContainsKey(nameof(Model)) || (TextOnly && lastFrameGiven))
-                && ModelRuleError(HailuoModels.Canonical(Model)!, lastFrameGiven, out _) is HailuoException ruleBroken)
-                ThrowTerminatingError(HailuoErrors.Record(ruleBroken, Model));
+                Stop(new HailuoException(ErrorIds.TextOnlyNotSupported,
+                    "-TextOnly:$false selects no mode: leave -TextOnly out to make videos from images, or give it to make them from prompts alone."), null);
             if (CameraMovement != null && CameraMovement.Length > CameraCommands.MaxPerPrompt)
-                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.TooManyCameraMovements,
+                Stop(new HailuoException(ErrorIds.TooManyCameraMovements,
                     string.Format(CultureInfo.InvariantCulture, "{0} camera moves were given ({1}); the model follows at most {2} at once.",
-                        CameraMovement.Length, string.Join(", ", CameraMovement), CameraCommands.MaxPerPrompt), CameraMovement));
-            var commandLineEndpoint = HailuoModels.Find(HailuoModels.Canonical(Model) ?? HailuoModels.Default, withImage: !TextOnly)
-                ?? HailuoModels.DefaultEndpoint;
-            if (bound.ContainsKey(nameof(Duration)) && bound.ContainsKey(nameof(Resolution))
-                && DurationResolutionError(commandLineEndpoint, Duration, Resolution) is HailuoException mismatch)
-                ThrowTerminatingError(HailuoErrors.Record(mismatch, null));
-            if (bound.ContainsKey(nameof(Prompt)) && PromptError(CameraCommands.Append(Prompt, CameraMovement)) is HailuoException badPrompt)
-                ThrowTerminatingError(HailuoErrors.Record(badPrompt, null));
+                        CameraMovement.Length, string.Join(", ", CameraMovement), CameraCommands.MaxPerPrompt)), CameraMovement);
+
+            // Under -TextOnly the prompts come one way only: -Prompt, the first positional argument, or
+            // the pipeline. Two ways would silently drop one (a piped task's image among them).
+            bool positionalPrompt = TextOnly && _commandLine.Contains(nameof(TextOnlyPipelineInput.InputObject));
+            if (TextOnly && (positionalPrompt ? _commandLine.Contains(nameof(Prompt)) || MyInvocation.ExpectingInput
+                                              : _commandLine.Contains(nameof(Prompt)) && MyInvocation.ExpectingInput))
+                Stop(new HailuoException(ErrorIds.PromptConflict,
+                    "With -TextOnly, give the prompts one way: with -Prompt, as the first positional argument, or down the pipeline; with two, one would replace the other."), null);
+
+            // The rules whose values are settled before any input is read: a failure would fail every item.
+            if (!MyInvocation.ExpectingInput && !TextOnly && Path.Length == 0 && LiteralPath.Length == 0)
+                Stop(ImageMissing("The command"), null);
+            var values = CommandLineValues();
+            if (RuleSettled(nameof(Model)))
+            {
+                bool lastFrame = RuleSettled(nameof(LastFrame)) && values.LastFrame != null;
+                if (SubmissionRules.ModelError(Model, TextOnly, lastFrame, FastPretreatment, out _) is HailuoException ruleBroken)
+                    Stop(ruleBroken, Model);
+            }
+            else if (TextOnly && values.LastFrame != null && _commandLine.Contains(nameof(LastFrame)))
+            {
+                Stop(new HailuoException(ErrorIds.LastFrameNeedsFirstFrame,
+                    "A last frame (-LastFrame) needs a first frame: give an image (-Path) instead of -TextOnly."), LastFrame);
+            }
+            if (RuleSettled(nameof(Duration)) && SubmissionRules.DurationError(Duration) is HailuoException badDuration)
+                Stop(badDuration, Duration);
+            if (RuleSettled(nameof(Resolution)) && SubmissionRules.ResolutionError(Resolution, out _) is HailuoException badResolution)
+                Stop(badResolution, Resolution);
+            if (RuleSettled(nameof(Duration), nameof(Resolution)) && PairError(values, modelSettled: RuleSettled(nameof(Model))) is HailuoException mismatch)
+                Stop(mismatch, null);
+            if (RuleSettled(nameof(Prompt)) && !positionalPrompt && !(TextOnly && MyInvocation.ExpectingInput)
+                && SubmissionRules.PromptError(values.Prompt) is HailuoException badPrompt)
+                Stop(WithTextOnlyHint(badPrompt), Prompt);
             // A last frame on the command line ends every video: a bad one is one error, not one per image.
-            if (lastFrameGiven && !TextOnly)
+            if (!TextOnly && _commandLine.Contains(nameof(LastFrame)) && !string.IsNullOrWhiteSpace(LastFrame))
             {
                 try
                 {
@@ -202,13 +227,32 @@ namespace HighwayHailuo.Commands
                 }
                 catch (HailuoException ex)
                 {
-                    ThrowTerminatingError(HailuoErrors.Record(ex, LastFrame));
+                    Stop(ex, LastFrame);
                 }
             }
             if (Journal != null)
                 _journal = OpenJournal(Journal);
             _submitter = new JournaledSubmitter(_journal, Force, Log);
             _runner = new ItemRunner(Dispatcher, Background, ThrottleLimit);
+        }
+
+        /// <summary>A value is settled before any input when the command line gave it, or when nothing is piped.</summary>
+        private bool RuleSettled(params string[] parameters) =>
+            !MyInvocation.ExpectingInput || parameters.All(p => _commandLine.Contains(p));
+
+        private void Stop(HailuoException ex, object? target) =>
+            ThrowTerminatingError(HailuoErrors.Record(ex.WithMessage(ex.Message + " Nothing was sent."), target));
+
+        /// <summary>
+        /// A missing prompt while -Path holds words that name no file: the user meant a video of
+        /// those words (New-HailuoVideo 'a red fox'), so say how to ask for one.
+        /// </summary>
+        private HailuoException WithTextOnlyHint(HailuoException ex)
+        {
+            string? words = ex.ErrorId == ErrorIds.PromptMissing
+                ? Path.FirstOrDefault(p => p != null && p.Trim().Any(char.IsWhiteSpace) && !File.Exists(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)))
+                : null;
+            return words == null ? ex : ex.WithMessage(ex.Message + $" '{PromptPreview.Cut(words.Trim(), 60)}' was given as an image and names no file; for a video made from that text, use New-HailuoVideo -TextOnly '{PromptPreview.Cut(words.Trim(), 60)}'.");
         }
 
         private TaskJournal OpenJournal(string path)
@@ -244,23 +288,30 @@ namespace HighwayHailuo.Commands
 
         private protected override void Process()
         {
+            if (MyInvocation.ExpectingInput)
+                _inputNumber++;
             // Pipeline rows rebind these per record, so capture them now for the background work.
             string? typed = TextOnly ? TextOnlyPrompt() : Prompt;
-            if (typed == null)
-                return;
-            string prompt = CameraCommands.Append(typed, CameraMovement);
-            WarnOfEnglishCameraWords(typed);
-            var item = new ItemValues(HailuoModels.Canonical(Model) ?? HailuoModels.Default, prompt, Duration, NormaliseResolution(Resolution),
-                string.IsNullOrWhiteSpace(LastFrame) ? null : LastFrame!.Trim());
+            if (TextOnly && typed == null)
+                return; // refused, and said why
+            var item = ItemValuesOf(typed);
+            if (typed != null)
+                WarnOfEnglishCameraWords(typed);
 
             if (TextOnly)
             {
-                Submit(Check(null, item, out string description), description, item, typed);
+                Submit(Check(null, item, out string description), description, item, typed!);
                 _runner!.Flush();
                 return;
             }
             bool literal = ParameterSetName == LiteralPathSet;
-            foreach (var raw in literal ? LiteralPath : Path)
+            var images = literal ? LiteralPath : Path;
+            if (images.Length == 0)
+            {
+                Refuse(ImageMissing(RowName() ?? "The command"), null);
+                return;
+            }
+            foreach (var raw in images)
             {
                 foreach (var input in ImageInputResolver.Resolve(raw, literal, SessionState.Path))
                     Submit(Check(input, item, out string description), description, item, input.Target);
@@ -268,52 +319,21 @@ namespace HighwayHailuo.Commands
             _runner!.Flush();
         }
 
-        // Image properties a piped object may carry: under -TextOnly they would be ignored, and a
-        // paid text-only video made where an image video was meant.
-        private static readonly string[] s_imageProperties = { "Path", "Url", "ImageUri", "PSPath", "SourceImage" };
-
-        /// <summary>
-        /// This record's prompt under -TextOnly: a piped string, a piped object's Prompt property, or
-        /// -Prompt when nothing is piped. Writes why and returns null when the record has no prompt
-        /// of its own, or brings an image.
-        /// </summary>
-        private string? TextOnlyPrompt()
-        {
-            // Bound from the pipeline, so reset for every record.
-            object? input = _textOnlyInput?.InputObject;
-            if (input == null)
-                return Prompt;
-            // Two sources for one prompt would silently drop one of them.
-            if (_commandLine.Contains(nameof(Prompt)))
-                throw new FatalErrorException(HailuoErrors.Record(ErrorIds.PromptConflict,
-                    "With -TextOnly, give the prompts either with -Prompt or down the pipeline, not both: the piped ones would replace -Prompt. Nothing was sent.", input));
-            object value = input is PSObject wrapped ? wrapped.BaseObject : input;
-            if (value is string text)
-                return text;
-            string? image = value switch
-            {
-                FileSystemInfo file => file.FullName,
-                HailuoTask task => task.SourceImage,
-                _ => s_imageProperties.Select(name => (input as PSObject)?.Properties[name]?.Value?.ToString())
-                        .FirstOrDefault(v => !string.IsNullOrWhiteSpace(v)),
-            };
-            if (image != null)
-            {
-                WriteError(HailuoErrors.Record(ErrorIds.TextOnlyItemHasImage,
-                    $"A piped item names an image ('{image}'), but -TextOnly makes videos from prompts alone and would leave it out. Drop -TextOnly to make an image video, or pipe prompts only. Nothing was sent for this item.", input));
-                return null;
-            }
-            if (FromThisRow(nameof(Prompt)))
-                return Prompt;
-            WriteError(HailuoErrors.Record(ErrorIds.PromptEmpty,
-                $"A piped {value.GetType().Name} has no Prompt property, so it has no prompt; with -TextOnly, pipe strings or rows with a Prompt column. Nothing was sent for this item.", input));
-            return null;
-        }
+        private static HailuoException ImageMissing(string who) =>
+            new HailuoException(ErrorIds.ImageMissing,
+                who + " names no image. Give images with -Path or -LiteralPath, pipe files (Get-ChildItem) or rows with a Path, Url or ImageUri column; for a video from the prompt alone, use -TextOnly.");
 
         /// <summary>What one pipeline record asks for, read on the pipeline thread.</summary>
+        private ItemValues ItemValuesOf(string? typed) =>
+            new ItemValues(Model, typed == null ? null : CameraCommands.Append(typed, CameraMovement), Duration, Resolution,
+                string.IsNullOrWhiteSpace(LastFrame) ? null : LastFrame!.Trim());
+
+        private ItemValues CommandLineValues() => ItemValuesOf(Prompt);
+
+        /// <summary>One item's values, as bound (the checks normalise and refuse them).</summary>
         private sealed class ItemValues
         {
-            public ItemValues(string model, string prompt, int duration, string resolution, string? lastFrame)
+            public ItemValues(string model, string? prompt, int duration, string resolution, string? lastFrame)
             {
                 Model = model;
                 Prompt = prompt;
@@ -323,10 +343,45 @@ namespace HighwayHailuo.Commands
             }
 
             public string Model { get; }
-            public string Prompt { get; }
+            public string? Prompt { get; }
             public int Duration { get; }
             public string Resolution { get; }
             public string? LastFrame { get; }
+        }
+
+        /// <summary>
+        /// This record's prompt under -TextOnly: a piped or positional string, a piped object's Prompt
+        /// property, or -Prompt when nothing else gives one. Writes why and returns null when the
+        /// record has no prompt of its own, or brings an image.
+        /// </summary>
+        private string? TextOnlyPrompt()
+        {
+            // Bound from the pipeline or the first positional argument, so reset for every record.
+            object? input = _textOnlyInput?.InputObject;
+            if (input == null)
+                return Prompt;
+            object value = input is PSObject wrapped ? wrapped.BaseObject : input;
+            // An image under -TextOnly would be left out, and a paid text-only video made where an
+            // image video was meant: a file, a task with an image, or anything with an image property.
+            string? image = value switch
+            {
+                FileSystemInfo file => file.FullName,
+                HailuoTask task => task.SourceImage,
+                _ => input is PSObject bag ? ImageInputNames.FirstValue(bag, ImageInputNames.All)?.ToString() : null,
+            };
+            if (image != null)
+            {
+                Refuse(new HailuoException(ErrorIds.TextOnlyItemHasImage,
+                    $"A piped item names an image ('{image}'), but -TextOnly makes videos from prompts alone and would leave it out. Drop -TextOnly to make an image video, or pipe prompts only."), input);
+                return null;
+            }
+            if (value is string text)
+                return text;
+            if (FromThisRow(nameof(Prompt)))
+                return Prompt;
+            Refuse(new HailuoException(ErrorIds.PromptMissing,
+                $"A piped {value.GetType().Name} has no Prompt property, so it has no prompt; with -TextOnly, pipe strings or rows with a Prompt column."), input);
+            return null;
         }
 
         private void Submit(SubmitRequest? request, string description, ItemValues item, object target)
@@ -335,7 +390,7 @@ namespace HighwayHailuo.Commands
                 return;
             WarnOfUnlistedCameraCommands(request.Endpoint, request.Prompt);
             string action = string.Format(CultureInfo.InvariantCulture, "Submit a paid {0} s {1} {2} {3}-to-video task",
-                item.Duration, item.Resolution, request.Model, request.Endpoint.Mode);
+                request.Duration, request.Resolution, request.Model, request.Endpoint.Mode);
             if (!ShouldProcess(description, action))
             {
                 if (IsWhatIf)
@@ -369,17 +424,19 @@ namespace HighwayHailuo.Commands
         private protected override void End()
         {
             _runner?.WaitAll();
-            if (_whatIf.Count > 0)
-            {
-                int videos = _whatIf.Sum(m => m.ByResolution.Values.Sum());
-                string perModel = string.Join("; ", _whatIf.Select(m => string.Format(CultureInfo.InvariantCulture, "{0} {1} s ({2})",
-                    m.Model, m.Seconds, string.Join(", ", m.ByResolution.Select(r => r.Value.ToString(CultureInfo.InvariantCulture) + " at " + r.Key)))));
-                string summary = string.Format(CultureInfo.InvariantCulture, "What if: {0} video{1}, {2} s of video in total: {3}. Nothing was sent.",
+            if (!IsWhatIf || (_whatIf.Count == 0 && _refused == 0))
+                return;
+            int videos = _whatIf.Sum(m => m.ByResolution.Values.Sum());
+            string perModel = string.Join("; ", _whatIf.Select(m => string.Format(CultureInfo.InvariantCulture, "{0} {1} s ({2})",
+                m.Model, m.Seconds, string.Join(", ", m.ByResolution.Select(r => r.Value.ToString(CultureInfo.InvariantCulture) + " at " + r.Key)))));
+            string summary = videos == 0 ? "What if: no video would be sent."
+                : string.Format(CultureInfo.InvariantCulture, "What if: {0} video{1}, {2} s of video in total: {3}.",
                     videos, videos == 1 ? "" : "s", _whatIf.Sum(m => m.Seconds), perModel);
-                // As Write-Host does it: shown on the host like the "What if:" lines, and, unlike a bare
-                // Host.UI.WriteLine, recorded by Start-Transcript and capturable with 6>&1.
-                WriteInformation(new HostInformationMessage { Message = summary }, new[] { "PSHOST" });
-            }
+            if (_refused > 0)
+                summary += string.Format(CultureInfo.InvariantCulture, " {0} item{1} refused (see the errors).", _refused, _refused == 1 ? " was" : "s were");
+            // As Write-Host does it: shown on the host like the "What if:" lines, and, unlike a bare
+            // Host.UI.WriteLine, recorded by Start-Transcript and capturable with 6>&1.
+            WriteInformation(new HostInformationMessage { Message = summary + " Nothing was sent." }, new[] { "PSHOST" });
         }
 
         private bool IsWhatIf =>
@@ -406,42 +463,108 @@ namespace HighwayHailuo.Commands
 
         /// <summary>
         /// Pre-flight checks in the documented order (image, model rules, duration and resolution,
-        /// prompt, last frame); writes the first failure and returns null. A failure caused by the
-        /// command line alone stops the whole call instead, since every item would fail the same way.
+        /// prompt, last frame); writes the first failure and returns null. A rule the command line
+        /// alone decides was already checked once in Begin; here only what this item brings is.
         /// </summary>
         private SubmitRequest? Check(ImageInput? input, ItemValues item, out string description)
         {
-            object target = input?.Target ?? (object)item.Prompt;
-            description = input == null ? TextOnlyDescription(item.Prompt) : input.LocalPath ?? input.Url?.OriginalString ?? "";
+            object target = input?.Target ?? (object)(item.Prompt ?? "");
+            description = input == null ? TextOnlyDescription(item.Prompt ?? "") : input.LocalPath ?? input.Url?.OriginalString ?? "";
+            // The item parameters the rule being checked reads; none for the image's own checks.
+            string[] reads = Array.Empty<string>();
             try
             {
                 if (input?.Error != null)
                     throw input.Error;
                 RequestImage? first = input == null ? null
                     : input.LocalPath != null ? new RequestImage(LocalImage.Inspect(input.LocalPath)) : new RequestImage(input.Url!);
-                if (ModelRuleError(item.Model, item.LastFrame != null, out var endpoint) is HailuoException ruleBroken)
-                {
-                    if (!FromThisRow(nameof(Model)) && !FromThisRow(nameof(LastFrame)))
-                        throw new FatalErrorException(HailuoErrors.Record(ruleBroken, item.Model));
+                reads = new[] { nameof(Model), nameof(LastFrame) };
+                if (SubmissionRules.ModelError(item.Model, TextOnly, item.LastFrame != null, FastPretreatment, out var endpoint) is HailuoException ruleBroken)
                     throw ruleBroken;
-                }
-                if (DurationResolutionError(endpoint!, item.Duration, item.Resolution) is HailuoException mismatch)
+                reads = new[] { nameof(Duration) };
+                if (SubmissionRules.DurationError(item.Duration) is HailuoException badDuration)
+                    throw badDuration;
+                reads = new[] { nameof(Resolution) };
+                if (SubmissionRules.ResolutionError(item.Resolution, out string resolution) is HailuoException badResolution)
+                    throw badResolution;
+                reads = new[] { nameof(Duration), nameof(Resolution), nameof(Model) };
+                if (SubmissionRules.DurationResolutionError(endpoint!, item.Duration, resolution) is HailuoException mismatch)
                     throw mismatch;
-                if (PromptError(item.Prompt) is HailuoException badPrompt)
+                reads = new[] { nameof(Prompt) };
+                if (SubmissionRules.PromptError(item.Prompt) is HailuoException badPrompt)
                     throw badPrompt;
+                reads = new[] { nameof(LastFrame) };
                 RequestImage? last = item.LastFrame == null ? null
                     : !FromThisRow(nameof(LastFrame)) && _commandLineLastFrame != null ? _commandLineLastFrame
                     : CheckLastFrame(item.LastFrame);
                 if (first != null)
                     description = first.Describe() + (last == null ? "" : ", ending on " + last.Describe());
-                return new SubmitRequest(endpoint!, item.Prompt, first, last, item.Duration, item.Resolution,
+                return new SubmitRequest(endpoint!, item.Prompt!, first, last, item.Duration, resolution,
                     enablePromptExpansion: !NoPromptExpansion, fastPretreatment: FastPretreatment);
             }
             catch (HailuoException ex)
             {
-                WriteError(HailuoErrors.Record(ex, target));
+                // Values no row brought are the command line's (or the defaults): every item would fail
+                // the same way, so the call stops, once, after what is already in flight is written.
+                if (reads.Length > 0 && !reads.Any(FromThisRow))
+                {
+                    _runner!.WaitAll();
+                    throw new FatalErrorException(HailuoErrors.Record(ex, target));
+                }
+                Refuse(ex, target);
                 return null;
             }
+        }
+
+        // The pair rule needs a known length and resolution (the rules before it say which is wrong).
+        // Without a settled model it is settled all the same when no model of the mode offers the pair.
+        private HailuoException? PairError(ItemValues item, bool modelSettled)
+        {
+            if (SubmissionRules.DurationError(item.Duration) != null || SubmissionRules.ResolutionError(item.Resolution, out string resolution) != null)
+                return null;
+            var endpoints = modelSettled
+                ? new[] { SubmissionRules.ModelError(item.Model, TextOnly, false, false, out var endpoint) == null ? endpoint! : null }
+                : HailuoModels.Endpoints.Where(e => e.TakesImage == !TextOnly).ToArray();
+            var broken = endpoints.Select(e => e == null ? null : SubmissionRules.DurationResolutionError(e, item.Duration, resolution)).ToList();
+            return broken.All(b => b != null) ? broken[0] : null;
+        }
+
+        /// <summary>
+        /// Writes an item's refusal: named after its row when the pipeline brought its values, and
+        /// counted for the -WhatIf summary.
+        /// </summary>
+        private void Refuse(HailuoException ex, object? target)
+        {
+            _refused++;
+            string? row = RowName();
+            WriteError(HailuoErrors.Record(row == null || ex.Message.StartsWith(row, StringComparison.Ordinal) ? ex : ex.WithMessage(row + ": " + ex.Message), target));
+        }
+
+        /// <summary>
+        /// "Row 3 (Prompt 'waves', Duration 7)": the pipeline record's number and the values it
+        /// brought by property name; null for the command line, or for a piped path or file, which
+        /// the message names already.
+        /// </summary>
+        private string? RowName()
+        {
+            if (!MyInvocation.ExpectingInput)
+                return null;
+            var brought = s_itemParameters.Where(FromThisRow).ToList();
+            if (brought.Count == 0)
+                return null;
+            brought.InsertRange(0, new[] { nameof(Path), nameof(LiteralPath) }.Where(p => FromThisRow(p) && ((string[])MyInvocation.BoundParameters[p]).Length > 0));
+            return string.Format(CultureInfo.InvariantCulture, "Row {0} ({1})", _inputNumber,
+                string.Join(", ", brought.Select(p => p + " " + Quote(MyInvocation.BoundParameters[p]))));
+        }
+
+        private static string Quote(object? value)
+        {
+            object? plain = value is PSObject ps ? ps.BaseObject : value;
+            if (plain is int number)
+                return number == SubmissionRules.NotAWholeNumber ? "(not a whole number)" : number.ToString(CultureInfo.InvariantCulture);
+            if (plain is string[] several)
+                plain = string.Join(", ", several);
+            return "'" + PromptPreview.Cut(Convert.ToString(plain, CultureInfo.InvariantCulture) ?? "", 40) + "'";
         }
 
         private bool FromThisRow(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter) && !_commandLine.Contains(parameter);
@@ -463,30 +586,6 @@ namespace HighwayHailuo.Commands
             {
                 throw ex.WithMessage("Last frame: " + ex.Message, ex.RetryAfter);
             }
-        }
-
-        /// <summary>
-        /// The model's own rules, from the one table (HailuoModels): whether it offers this mode, takes
-        /// a last frame, and takes -FastPretreatment. Returns the first rule broken, else null and the endpoint.
-        /// </summary>
-        private HailuoException? ModelRuleError(string model, bool lastFrame, out HailuoEndpoint? endpoint)
-        {
-            endpoint = HailuoModels.Find(model, withImage: !TextOnly);
-            if (endpoint == null)
-                return new HailuoException(ErrorIds.TextOnlyNotSupported, string.Format(CultureInfo.InvariantCulture,
-                    "{0} makes videos from images only; for text to video (-TextOnly) use -Model {1}. Nothing was sent.",
-                    model, string.Join(" or -Model ", HailuoModels.Offering(withImage: false))));
-            if (lastFrame && TextOnly)
-                return new HailuoException(ErrorIds.LastFrameNeedsFirstFrame,
-                    "A last frame (-LastFrame) needs a first frame: give an image (-Path) instead of -TextOnly. Nothing was sent.");
-            if (lastFrame && !endpoint.TakesLastFrame)
-                return new HailuoException(ErrorIds.LastFrameNotSupported, string.Format(CultureInfo.InvariantCulture,
-                    "{0} takes no last frame; -LastFrame needs -Model {1}. Nothing was sent.",
-                    model, string.Join(" or ", HailuoModels.Endpoints.Where(e => e.TakesLastFrame).Select(e => e.Model).Distinct())));
-            if (FastPretreatment && !endpoint.TakesFastPretreatment)
-                return new HailuoException(ErrorIds.FastPretreatmentNotSupported, string.Format(CultureInfo.InvariantCulture,
-                    "{0} takes no fast_pretreatment, so -FastPretreatment cannot apply to it; leave the switch out. Nothing was sent.", model));
-            return null;
         }
 
         private async System.Threading.Tasks.Task SubmitAsync(HighwayClient client, SubmitRequest request, object target)
@@ -531,23 +630,5 @@ namespace HighwayHailuo.Commands
             if (outcome.JournalFailure != null)
                 throw new FatalErrorException(HailuoErrors.Record(outcome.JournalFailure, Journal));
         }
-
-        private static string NormaliseResolution(string resolution) =>
-            resolution.Trim().ToUpperInvariant() == "1080P" ? "1080P" : "768P";
-
-        // Every Hailuo model has the same formats today; the table's row decides, so one that differs needs only its row.
-        private static HailuoException? DurationResolutionError(HailuoEndpoint endpoint, int duration, string resolution) =>
-            !endpoint.Allows(duration, NormaliseResolution(resolution))
-                ? new HailuoException(ErrorIds.DurationResolutionMismatch,
-                    "A 10-second video is available at 768P only; use -Duration 6 for 1080P or -Resolution 768P for 10 seconds.")
-                : null;
-
-        private static HailuoException? PromptError(string prompt) =>
-            string.IsNullOrWhiteSpace(prompt)
-                ? new HailuoException(ErrorIds.PromptEmpty, "The prompt is empty; every video needs a prompt of 1 to 2000 characters. Nothing was sent for this item.")
-            : prompt.Length > ImageLimits.MaxPromptLength
-                ? new HailuoException(ErrorIds.PromptTooLong,
-                    string.Format(CultureInfo.InvariantCulture, "The prompt is {0:N0} characters; the limit is {1:N0}.", prompt.Length, ImageLimits.MaxPromptLength))
-                : null;
     }
 }

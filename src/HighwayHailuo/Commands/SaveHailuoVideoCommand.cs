@@ -214,8 +214,7 @@ namespace HighwayHailuo.Commands
             }
             if (!ShouldProcess(path, $"Save the video of task {task.TaskId}"))
                 return;
-            if (!EnsureFolder(task))
-                return;
+            EnsureFolder(task);
             _runner!.Start(() => DownloadAsync(task, path));
         }
 
@@ -242,22 +241,38 @@ namespace HighwayHailuo.Commands
             return true;
         }
 
-        private bool EnsureFolder(HailuoTask task)
+        /// <summary>
+        /// Creates the folder and proves it takes a new file, once, before the first download: a
+        /// folder that cannot be written (read-only disk, no permission, full) fails every video the
+        /// same way, so the call stops there and fetches nothing.
+        /// </summary>
+        private void EnsureFolder(HailuoTask task)
         {
             if (_folderReady)
-                return true;
+                return;
             try
             {
                 Directory.CreateDirectory(_folder);
-                _folderReady = true;
-                return true;
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                WriteError(HailuoErrors.Record(ErrorIds.DestinationInvalid,
-                    $"Cannot create the folder '{_folder}': {ex.Message}", task, ex));
-                return false;
+                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.DestinationInvalid,
+                    $"Cannot create the folder '{_folder}': {ex.Message} Nothing was downloaded.", Destination, ex));
             }
+            string probe = System.IO.Path.Combine(_folder, ".hailuo-write-check-" + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
+            try
+            {
+                using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+                {
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                var failure = VideoDownloader.WriteFailed(task.TaskId, _folder, ex, everyFile: true);
+                ThrowTerminatingError(HailuoErrors.Record(failure.WithMessage(
+                    $"Cannot save into '{_folder}': {(ex is IOException io && IoFailure.IsDiskFull(io) ? "the disk is full" : ex.Message)} Nothing was downloaded."), Destination));
+            }
+            _folderReady = true;
         }
 
         /// <summary>

@@ -17,11 +17,17 @@ namespace HighwayHailuo.Errors
         public const string InvalidImageUri = "InvalidImageUri";
         public const string PromptTooLong = "PromptTooLong";
         public const string PromptEmpty = "PromptEmpty";
+        public const string PromptMissing = "PromptMissing";
+        public const string PromptLooksLikePath = "PromptLooksLikePath";
+        public const string ImageMissing = "ImageMissing";
+        public const string DurationNotSupported = "DurationNotSupported";
+        public const string ResolutionNotSupported = "ResolutionNotSupported";
         public const string InvalidTaskId = "InvalidTaskId";
         public const string ImageUnreadable = "ImageUnreadable";
         public const string TooManyCameraMovements = "TooManyCameraMovements";
 
         // A model's own rules (the table in Api/HailuoModels.cs).
+        public const string UnknownModel = "UnknownModel";
         public const string TextOnlyNotSupported = "TextOnlyNotSupported";
         public const string TextOnlyItemHasImage = "TextOnlyItemHasImage";
         public const string PromptConflict = "PromptConflict";
@@ -41,6 +47,8 @@ namespace HighwayHailuo.Errors
         public const string HailuoRateLimited = "HailuoRateLimited";
         public const string HailuoServiceUnavailable = "HailuoServiceUnavailable";
         public const string HailuoSubmitOutcomeUnknown = "HailuoSubmitOutcomeUnknown";
+        public const string HailuoTaskIdUnusable = "HailuoTaskIdUnusable";
+        public const string HailuoServiceUnreachable = "HailuoServiceUnreachable";
         public const string HailuoResponseInvalid = "HailuoResponseInvalid";
         public const string HailuoTaskFailed = "HailuoTaskFailed";
         public const string HailuoTaskNotReady = "HailuoTaskNotReady";
@@ -73,9 +81,15 @@ namespace HighwayHailuo.Errors
             [InvalidImageUri] = ErrorCategory.InvalidArgument,
             [PromptTooLong] = ErrorCategory.InvalidArgument,
             [PromptEmpty] = ErrorCategory.InvalidArgument,
+            [PromptMissing] = ErrorCategory.InvalidArgument,
+            [PromptLooksLikePath] = ErrorCategory.InvalidArgument,
+            [ImageMissing] = ErrorCategory.InvalidArgument,
+            [DurationNotSupported] = ErrorCategory.InvalidArgument,
+            [ResolutionNotSupported] = ErrorCategory.InvalidArgument,
             [InvalidTaskId] = ErrorCategory.InvalidArgument,
             [ImageUnreadable] = ErrorCategory.ReadError,
             [TooManyCameraMovements] = ErrorCategory.InvalidArgument,
+            [UnknownModel] = ErrorCategory.InvalidArgument,
             [TextOnlyNotSupported] = ErrorCategory.InvalidArgument,
             [TextOnlyItemHasImage] = ErrorCategory.InvalidArgument,
             [PromptConflict] = ErrorCategory.InvalidArgument,
@@ -91,6 +105,8 @@ namespace HighwayHailuo.Errors
             [HailuoRateLimited] = ErrorCategory.LimitsExceeded,
             [HailuoServiceUnavailable] = ErrorCategory.ResourceUnavailable,
             [HailuoSubmitOutcomeUnknown] = ErrorCategory.ConnectionError,
+            [HailuoTaskIdUnusable] = ErrorCategory.InvalidResult,
+            [HailuoServiceUnreachable] = ErrorCategory.ConnectionError,
             [HailuoResponseInvalid] = ErrorCategory.InvalidResult,
             [HailuoTaskFailed] = ErrorCategory.InvalidResult,
             [HailuoTaskNotReady] = ErrorCategory.ResourceUnavailable,

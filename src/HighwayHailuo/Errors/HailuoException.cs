@@ -14,7 +14,8 @@ namespace HighwayHailuo.Errors
     {
         internal HailuoException(string errorId, string message,
             int? statusCode = null, string? serverReason = null, string? serverMessage = null,
-            bool retryable = false, bool terminating = false, TimeSpan? retryAfter = null, Exception? inner = null)
+            bool retryable = false, bool terminating = false, TimeSpan? retryAfter = null, Exception? inner = null,
+            bool mayHaveCreatedTask = false)
             : base(message, inner)
         {
             ErrorId = errorId;
@@ -25,6 +26,7 @@ namespace HighwayHailuo.Errors
             Retryable = retryable;
             IsTerminating = terminating;
             RetryAfter = retryAfter;
+            MayHaveCreatedTask = mayHaveCreatedTask;
         }
 
         /// <summary>The module's stable ErrorId for this failure.</summary>
@@ -51,8 +53,14 @@ namespace HighwayHailuo.Errors
         /// <summary>When the server asked us to come back, if it said.</summary>
         public TimeSpan? RetryAfter { get; }
 
+        /// <summary>
+        /// True when the failed submission may have created (and billed) a task all the same: the
+        /// journal records it as unknown, and nothing sends it again without -Force.
+        /// </summary>
+        public bool MayHaveCreatedTask { get; }
+
         /// <summary>The same failure with more said at the end of its message (how many attempts, when to come back).</summary>
         internal HailuoException WithMessage(string message, TimeSpan? retryAfter = null) =>
-            new HailuoException(ErrorId, message, StatusCode, ServerReason, ServerMessage, Retryable, IsTerminating, retryAfter ?? RetryAfter, InnerException);
+            new HailuoException(ErrorId, message, StatusCode, ServerReason, ServerMessage, Retryable, IsTerminating, retryAfter ?? RetryAfter, InnerException, MayHaveCreatedTask);
     }
 }

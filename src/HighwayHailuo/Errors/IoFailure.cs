@@ -15,6 +15,20 @@ namespace HighwayHailuo.Errors
         public static bool IsDiskFull(IOException ex) =>
             IsWin32(ex, out int code) ? code == 39 || code == 112 : ex.HResult == 28;
 
+        /// <summary>EROFS (30) on Linux and macOS; ERROR_WRITE_PROTECT (19) on Windows.</summary>
+        public static bool IsReadOnlyFileSystem(IOException ex) =>
+            IsWin32(ex, out int code) ? code == 19 : ex.HResult == 30;
+
+        /// <summary>EDQUOT (122 on Linux, 69 on macOS); ERROR_DISK_QUOTA_EXCEEDED (1295) on Windows.</summary>
+        public static bool IsQuotaExceeded(IOException ex) =>
+            IsWin32(ex, out int code) ? code == 1295 : ex.HResult == 122 || ex.HResult == 69;
+
+        /// <summary>
+        /// A failure that every further file in the same place would meet too: a full disk or quota,
+        /// a read-only file system. (Permission refused is UnauthorizedAccessException, not an IOException.)
+        /// </summary>
+        public static bool AffectsEveryFile(IOException ex) => IsDiskFull(ex) || IsQuotaExceeded(ex) || IsReadOnlyFileSystem(ex);
+
         /// <summary>
         /// ERROR_SHARING_VIOLATION (32) and ERROR_LOCK_VIOLATION (33) on Windows; EWOULDBLOCK (11 on
         /// Linux, 35 on macOS), which .NET raises when another process holds a file it opened with

@@ -1,11 +1,14 @@
-// Import-Csv turns an empty cell into "" (and an empty last cell into $null), which would fail -Duration's and -Resolution's checks
-// ("" is 0 seconds, and no resolution). A blank value from a CSV row means "this row does not say",
-// so it becomes the parameter's default, exactly as if the column were missing.
+// Import-Csv turns an empty cell into "" (and an empty last cell into $null). A blank value from a
+// CSV row means "this row does not say", so it becomes the parameter's default, exactly as if the
+// column were missing. Values are not validated here: the item checks do that, so that a bad cell
+// is reported against its row (named and counted) instead of failing PowerShell's binding.
+using System.Globalization;
 using System.Management.Automation;
+using HighwayHailuo.Api;
 
 namespace HighwayHailuo.Hosting
 {
-    internal sealed class BlankCellAsDefaultAttribute : ArgumentTransformationAttribute
+    internal class BlankCellAsDefaultAttribute : ArgumentTransformationAttribute
     {
         private readonly object _default;
 
@@ -15,6 +18,39 @@ namespace HighwayHailuo.Hosting
         {
             object? value = inputData is PSObject ps ? ps.BaseObject : inputData;
             return value == null || (value is string text && string.IsNullOrWhiteSpace(text)) ? _default : inputData;
+        }
+    }
+
+    /// <summary>
+    /// -Duration: blank is the default length; a whole number (as a number or as text) is itself;
+    /// anything else becomes <see cref="SubmissionRules.NotAWholeNumber"/>, which the item checks
+    /// report as DurationNotSupported, so a row holding "abc" is named instead of failing binding.
+    /// </summary>
+    internal sealed class DurationTransformationAttribute : BlankCellAsDefaultAttribute
+    {
+        public DurationTransformationAttribute() : base(HailuoModels.DefaultDuration) { }
+
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            object? value = base.Transform(engineIntrinsics, inputData);
+            if (value is PSObject ps)
+                value = ps.BaseObject;
+            switch (value)
+            {
+                case int whole:
+                    return whole;
+                case long or short or byte or uint or ulong or ushort or sbyte:
+                    return long.TryParse(System.Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Integer, CultureInfo.InvariantCulture, out long n)
+                        && n >= int.MinValue + 1 && n <= int.MaxValue ? (int)n : SubmissionRules.NotAWholeNumber;
+                case double or float or decimal:
+                    double d = System.Convert.ToDouble(value, CultureInfo.InvariantCulture);
+                    return d == System.Math.Floor(d) && d > int.MinValue && d <= int.MaxValue ? (int)d : SubmissionRules.NotAWholeNumber;
+                case string text:
+                    return int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int parsed) && parsed != SubmissionRules.NotAWholeNumber
+                        ? parsed : SubmissionRules.NotAWholeNumber;
+                default:
+                    return SubmissionRules.NotAWholeNumber;
+            }
         }
     }
 }

@@ -52,6 +52,35 @@ namespace HighwayHailuo.Hosting
         }
     }
 
+    /// <summary>Completes the video lengths the model table offers, shortest first (6 before 10, not as text sorts them).</summary>
+    public sealed class DurationCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            string prefix = (wordToComplete ?? "").Trim('\'', '"');
+            return HailuoModels.Durations
+                .Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Where(d => d.StartsWith(prefix, StringComparison.Ordinal))
+                .Select(d => new CompletionResult(d, d, CompletionResultType.ParameterValue,
+                    d + " seconds: " + string.Join(" or ", HailuoModels.Resolutions.Where(r => HailuoModels.DefaultEndpoint.Allows(int.Parse(d, System.Globalization.CultureInfo.InvariantCulture), r)))));
+        }
+    }
+
+    /// <summary>Completes the resolutions the model table offers, lowest first (768P before 1080P).</summary>
+    public sealed class ResolutionCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            string prefix = (wordToComplete ?? "").Trim('\'', '"');
+            return HailuoModels.Resolutions
+                .Where(r => r.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .Select(r => new CompletionResult(r, r, CompletionResultType.ParameterValue,
+                    r + ": " + string.Join(" or ", HailuoModels.Durations.Where(d => HailuoModels.DefaultEndpoint.Allows(d, r))) + " seconds"));
+        }
+    }
+
     /// <summary>Completes folders only, as a place to save videos, relative to the current file-system location.</summary>
     public sealed class FolderCompleter : IArgumentCompleter
     {

@@ -5,6 +5,9 @@
 // run even in the first, no-coercion state, so this hands -Path the row's own Path/Url/ImageUri
 // value there (a blank cell skipped), and a FileInfo's full path (Windows PowerShell stringifies some to a bare name).
 // Objects with a PSPath (Get-ChildItem output) are left alone: -LiteralPath binds their PSPath.
+// A row (or task, or hashtable) that names no image gives no path at all, so the item checks
+// report it as ImageMissing against its row, instead of a file named "@{Prompt=...}".
+using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.IO;
@@ -14,9 +17,6 @@ namespace HighwayHailuo.Hosting
 {
     internal sealed class ImagePathTransformationAttribute : ArgumentTransformationAttribute
     {
-        // SourceImage: a HailuoTask piped back in (a draft rendered again with another model) names its image.
-        private static readonly string[] s_pathProperties = { "Path", "Url", "ImageUri", "SourceImage" };
-
         public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
         {
             object? value = inputData is PSObject ps && ps.BaseObject is IList ? ps.BaseObject : inputData;
@@ -24,7 +24,11 @@ namespace HighwayHailuo.Hosting
             {
                 var items = new List<object?>(list.Count);
                 foreach (var item in list)
-                    items.Add(TransformOne(item));
+                {
+                    object? one = TransformOne(item);
+                    if (!(one is string[] none && none.Length == 0))
+                        items.Add(one);
+                }
                 return items.ToArray();
             }
             return TransformOne(inputData);
@@ -42,24 +46,29 @@ namespace HighwayHailuo.Hosting
                         return text;
                     case FileSystemInfo info:
                         return info.FullName;
-                    case HailuoTask task when task.SourceImage == null:
-                        // Not its task id as a file name: say what to do instead.
-                        throw new ArgumentTransformationMetadataException(
-                            $"Task '{task.TaskId}' has no source image{(task.Model == null ? " this session knows of" : ": it was made from text only")}; to make it again, pipe it to New-HailuoVideo -TextOnly.");
+                    case Uri uri:
+                        return uri.OriginalString;
+                    case IDictionary:
+                        return Array.Empty<string>(); // keys are not properties: PowerShell binds none of them
                 }
-                // The first of Path, Url, ImageUri with a value: Import-Csv gives a blank cell as "",
-                // so a CSV with both a Path and a Url column has one of them blank in every row.
-                foreach (var name in s_pathProperties)
-                {
-                    object? value = ps.Properties[name]?.Value;
-                    if (value is PSObject inner)
-                        value = inner.BaseObject;
-                    if (value != null && !(value is string text && string.IsNullOrWhiteSpace(text)))
-                        return value;
-                }
-                return item;
+                object? named = ImageInputNames.FirstValue(ps, ImageInputNames.ForPath);
+                if (named != null)
+                    return named;
+                // A row with a LiteralPath (or LP) column is -LiteralPath's: left alone, -Path binds
+                // nothing here and -LiteralPath takes the row by property name.
+                if (ImageInputNames.FirstValue(ps, ImageInputNames.All) != null)
+                    return item;
+                // A bag of properties with no image among them: no path, rather than its text.
+                return ps.BaseObject is PSCustomObject || ps.BaseObject is HailuoTask ? Array.Empty<string>() : item;
             }
-            return item is FileSystemInfo file ? file.FullName : item;
+            return item switch
+            {
+                FileSystemInfo file => file.FullName,
+                Uri uri => uri.OriginalString,
+                IDictionary => Array.Empty<string>(),
+                HailuoTask task => task.SourceImage != null ? (object)task.SourceImage : Array.Empty<string>(),
+                _ => item,
+            };
         }
     }
 }

@@ -2,6 +2,7 @@
 // resolved the PowerShell way: against $PWD, through the provider, with wildcards for -Path.
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
 using HighwayHailuo.Errors;
@@ -70,7 +71,9 @@ namespace HighwayHailuo.Images
             {
                 string hint = !literal && WildcardPattern.ContainsWildcardCharacters(raw)
                     ? " No file matches the wildcard (use -LiteralPath if the name contains [ or ])."
-                    : "";
+                    : raw.Trim().Any(char.IsWhiteSpace) && !ImageFormatExtensions.HasImageFileExtension(raw)
+                        ? " It reads like words, not a file name: for a video made from text alone, use New-HailuoVideo -TextOnly."
+                        : "";
                 return One(Fail(raw, ErrorIds.ImageNotFound, $"Cannot find the image '{raw}'.{hint}"));
             }
             if (provider == null || !string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))

@@ -110,7 +110,7 @@ namespace HighwayHailuo.Journal
             {
                 if (claim != null)
                 {
-                    bool mayExist = ex is HailuoException known ? known.ErrorId == ErrorIds.HailuoSubmitOutcomeUnknown : request.LastBodySent;
+                    bool mayExist = ex is HailuoException known ? known.MayHaveCreatedTask : request.LastBodySent;
                     RecordFailure(claim, mayExist, ex.Message);
                 }
                 throw;

@@ -1,11 +1,20 @@
 // Downloads a finished video from the storage host: streamed to a temporary file beside the
-// destination and renamed into place only when complete, so a partial file never carries the
-// final name. Uses the download client, which never carries the API key.
+// destination and renamed into place only when it is known to be whole, so a partial file never
+// carries the final name. Uses the download client, which never carries the API key.
+//
+// Whole means proven: the body matched its Content-Length (or its Content-Range total), or it came
+// chunked and the chunked framing ended properly. A body that simply stops (no length, no chunking)
+// proves nothing, so the host is asked for what follows it ("Range: bytes=N-"): a 416 naming N as
+// the total proves the file whole, anything more is appended. A host that never gives a length is
+// refused rather than trusted.
+//
+// A download must also keep moving: at least MinimumBytesPerSecond on average over every window of
+// StallTimeout (-TimeoutSec), or the attempt is dropped and resumed from what arrived. A host that
+// sends one byte a second is cut off after one window, not after the whole video.
 using System;
+using System.Buffers;
 using System.Globalization;
 using System.IO;
-using System.Linq;
-using System.Management.Automation;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Threading;
@@ -32,8 +41,11 @@ namespace HighwayHailuo.Saving
             _http = http ?? HttpClients.Download;
         }
 
-        /// <summary>No bytes for this long and the attempt is dropped and retried.</summary>
+        /// <summary>The window over which a download must keep up <see cref="MinimumBytesPerSecond"/> (-TimeoutSec).</summary>
         public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>The slowest average a download may have over any <see cref="StallTimeout"/> window.</summary>
+        public long MinimumBytesPerSecond { get; set; } = 1024;
 
         /// <summary>
         /// Downloads <paramref name="url"/> to <paramref name="finalPath"/>. When the storage host
@@ -45,6 +57,7 @@ namespace HighwayHailuo.Saving
         {
             string tempPath = finalPath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".partial";
             bool refreshed = false;
+            int unproven = 0;
             try
             {
                 for (int attempt = 1; ; attempt++)
@@ -52,7 +65,17 @@ namespace HighwayHailuo.Saving
                     HailuoException failure;
                     try
                     {
-                        return await DownloadOnceAsync(taskId, url, tempPath, finalPath, overwrite, cancellationToken).ConfigureAwait(false);
+                        if (await DownloadOnceAsync(taskId, url, tempPath, cancellationToken).ConfigureAwait(false))
+                        {
+                            MoveIntoPlace(taskId, tempPath, finalPath, overwrite);
+                            return new FileInfo(finalPath).Length;
+                        }
+                        // The body stopped without a length that proves it whole: ask for what follows it.
+                        if (++unproven >= _retry.MaxAttempts)
+                            throw Failed(taskId, $"the video host sent it {unproven} times without saying how long it is, and would not confirm its end, so it cannot be told from a cut-off download", null, retryable: false, null);
+                        _log?.Verbose($"The video of task '{taskId}' arrived without a length ({new FileInfo(tempPath).Length:N0} bytes); asking the video host whether more follows.");
+                        attempt--; // a check, not a failed attempt
+                        continue;
                     }
                     catch (HailuoException ex) when (ex.StatusCode is int s && (s == 403 || s == 404 || s == 410) && !refreshed)
                     {
@@ -84,7 +107,11 @@ namespace HighwayHailuo.Saving
             }
         }
 
-        private async Task<long> DownloadOnceAsync(string taskId, Uri url, string tempPath, string finalPath, bool overwrite, CancellationToken cancellationToken)
+        /// <summary>
+        /// One request: the video, or the rest of it after what the temporary file already holds.
+        /// Returns true when the file is proven whole, false when the body ended without proof.
+        /// </summary>
+        private async Task<bool> DownloadOnceAsync(string taskId, Uri url, string tempPath, CancellationToken cancellationToken)
         {
             using var slot = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
             using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -103,7 +130,9 @@ namespace HighwayHailuo.Saving
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw Failed(taskId, "could not reach the video host " + url.Host + ": " + ex.GetBaseException().Message, null, retryable: true, ex);
+                throw Failed(taskId, ex is OperationCanceledException
+                    ? $"the video host did not answer within {StallTimeout.TotalSeconds:0} s"
+                    : "could not reach the video host " + url.Host + ": " + ServerText.Clean(ex.GetBaseException().Message), null, retryable: true, ex);
             }
 
             using (response)
@@ -112,14 +141,18 @@ namespace HighwayHailuo.Saving
                 _log?.Verbose($"GET {url.Host}{url.AbsolutePath}{(resumeFrom > 0 ? " from byte " + resumeFrom.ToString(CultureInfo.InvariantCulture) : "")} -> {status} (task {taskId})");
                 if (status == 416)
                 {
-                    TryDelete(tempPath); // the kept part does not fit the video any more: start over
+                    // Nothing follows what the file holds: when the host names that as the whole
+                    // length, the file is complete; otherwise the kept part does not fit, start over.
+                    if (resumeFrom > 0 && response.Content.Headers.ContentRange?.Length == resumeFrom)
+                        return true;
+                    TryDelete(tempPath);
                     throw Failed(taskId, "the video host refused to resume the download (416)", status, retryable: true, null);
                 }
                 if (status < 200 || status > 299)
                 {
                     bool retryable = status == 408 || status == 429 || status >= 500;
                     throw new HailuoException(ErrorIds.VideoDownloadFailed,
-                        $"Could not download the video of task '{taskId}': the video host answered {status} {response.ReasonPhrase}.", status,
+                        $"Could not download the video of task '{taskId}': the video host answered {status} {ServerText.Clean(response.ReasonPhrase, 80)}.", status,
                         retryable: retryable, retryAfter: ApiResponse.ParseRetryAfter(response.Headers.RetryAfter));
                 }
 
@@ -134,76 +167,118 @@ namespace HighwayHailuo.Saving
                 long? expected = resumed
                     ? range!.Length ?? (response.Content.Headers.ContentLength + start)
                     : response.Content.Headers.ContentLength;
-                long written = start;
-                try
-                {
-                    using var source = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                    // A synchronous handle: writes land in the page cache at memory speed, where an
-                    // asynchronous handle on Linux sends every write through the thread pool (measured:
-                    // about 0.8x of a bare copy with it, 0.9-1.0x without; docs/performance.md).
-                    using var target = new FileStream(tempPath, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1, useAsync: false);
-                    // Two buffers: the next read from the network overlaps the write of the last one to disk.
-                    var buffers = new[] { new byte[BufferBytes], new byte[BufferBytes] };
-                    Task pendingWrite = Task.CompletedTask;
-                    try
-                    {
-                        for (int turn = 0; ; turn ^= 1)
-                        {
-                            // Fill a whole buffer from the network (it arrives in small pieces), so the
-                            // disk gets few large writes instead of a thread hop per network read.
-                            int filled = 0;
-                            try
-                            {
-                                while (filled < BufferBytes)
-                                {
-                                    stall.CancelAfter(StallTimeout); // the stall clock restarts with every read
-                                    int n = await source.ReadAsync(buffers[turn], filled, BufferBytes - filled, stall.Token).ConfigureAwait(false);
-                                    if (n == 0)
-                                        break;
-                                    filled += n;
-                                }
-                            }
-                            catch (Exception) when (filled > 0 && !cancellationToken.IsCancellationRequested)
-                            {
-                                // Keep what arrived before the drop, so the next attempt resumes after it.
-                                await pendingWrite.ConfigureAwait(false);
-                                pendingWrite = Task.CompletedTask;
-                                target.Write(buffers[turn], 0, filled);
-                                written += filled;
-                                throw;
-                            }
-                            await pendingWrite.ConfigureAwait(false);
-                            if (filled == 0)
-                                break;
-                            pendingWrite = target.WriteAsync(buffers[turn], 0, filled, cancellationToken);
-                            written += filled;
-                        }
-                    }
-                    finally
-                    {
-                        // Never dispose the file under a write still in flight. If the loop failed, its own
-                        // exception is the one that propagates; the write's outcome no longer matters.
-                        try { await pendingWrite.ConfigureAwait(false); } catch (Exception) { }
-                    }
-                    await target.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !(ex is UnauthorizedAccessException))
-                {
-                    if (ex is IOException io && IoFailure.IsDiskFull(io)) // not worth retrying
-                        throw new HailuoException(ErrorIds.VideoWriteFailed,
-                            $"Could not write the video of task '{taskId}' to '{tempPath}': {ex.Message}", inner: ex);
-                    string why = ex is OperationCanceledException
-                        ? $"no data for {StallTimeout.TotalSeconds:0} s"
-                        : "the connection dropped after " + written.ToString("N0", CultureInfo.InvariantCulture) + " bytes (" + ex.GetBaseException().Message + ")";
-                    throw Failed(taskId, why, status, retryable: true, ex);
-                }
+                // Chunked framing has its own end: a body cut inside it fails the read.
+                bool framed = response.Headers.TransferEncodingChunked == true;
+                long written = await CopyBodyAsync(taskId, response, tempPath, resumed, start, stall, cancellationToken).ConfigureAwait(false);
 
                 if (expected.HasValue && expected.Value != written)
                     throw Failed(taskId, $"expected {expected.Value:N0} bytes but received {written:N0}", status, retryable: true, null);
+                return expected.HasValue || framed;
+            }
+        }
+
+        /// <summary>
+        /// Streams the body into the temporary file and returns its length. A drop or a too-slow
+        /// host is VideoDownloadFailed (retryable; what arrived is kept for the next attempt); a
+        /// local write failure is VideoWriteFailed and never retried.
+        /// </summary>
+        private async Task<long> CopyBodyAsync(string taskId, HttpResponseMessage response, string tempPath, bool append, long start,
+            CancellationTokenSource stall, CancellationToken cancellationToken)
+        {
+            long written = start;
+            FileStream target;
+            try
+            {
+                // A synchronous handle: writes land in the page cache at memory speed, where an
+                // asynchronous handle on Linux sends every write through the thread pool (measured:
+                // about 0.8x of a bare copy with it, 0.9-1.0x without; docs/performance.md).
+                target = new FileStream(tempPath, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1, useAsync: false);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw WriteFailed(taskId, tempPath, ex, everyFile: true); // the folder takes no new file
             }
 
-            MoveIntoPlace(taskId, tempPath, finalPath, overwrite);
-            return new FileInfo(finalPath).Length;
+            // Two pooled buffers: the next read from the network overlaps the write of the last one to disk.
+            var buffers = new[] { ArrayPool<byte>.Shared.Rent(BufferBytes), ArrayPool<byte>.Shared.Rent(BufferBytes) };
+            Task pendingWrite = Task.CompletedTask;
+            // The host must deliver this much within every StallTimeout window, or the attempt ends.
+            long perWindow = Math.Max(1, (long)(MinimumBytesPerSecond * StallTimeout.TotalSeconds));
+            long sinceWindow = 0;
+            try
+            {
+                using (target)
+                {
+                    using var source = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                    for (int turn = 0; ; turn ^= 1)
+                    {
+                        // Fill a whole buffer from the network (it arrives in small pieces), so the
+                        // disk gets few large writes instead of a thread hop per network read.
+                        int filled = 0;
+                        try
+                        {
+                            while (filled < BufferBytes)
+                            {
+                                int n = await source.ReadAsync(buffers[turn], filled, BufferBytes - filled, stall.Token).ConfigureAwait(false);
+                                if (n == 0)
+                                    break;
+                                filled += n;
+                                sinceWindow += n;
+                                if (sinceWindow >= perWindow)
+                                {
+                                    stall.CancelAfter(StallTimeout); // enough this window: a new one starts
+                                    sinceWindow = 0;
+                                }
+                            }
+                        }
+                        catch (Exception readFailure) when (filled > 0 && !cancellationToken.IsCancellationRequested && !(readFailure is HailuoException))
+                        {
+                            // Keep what arrived before the drop, so the next attempt resumes after it.
+                            await Write(pendingWrite).ConfigureAwait(false);
+                            pendingWrite = Task.CompletedTask;
+                            await Write(target.WriteAsync(buffers[turn], 0, filled, cancellationToken)).ConfigureAwait(false);
+                            written += filled;
+                            throw;
+                        }
+                        await Write(pendingWrite).ConfigureAwait(false);
+                        if (filled == 0)
+                            break;
+                        pendingWrite = target.WriteAsync(buffers[turn], 0, filled, cancellationToken);
+                        written += filled;
+                    }
+                    await Write(target.FlushAsync(cancellationToken)).ConfigureAwait(false);
+                }
+                return written;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !(ex is HailuoException))
+            {
+                string why = ex is OperationCanceledException
+                    ? string.Format(CultureInfo.InvariantCulture, "the video host sent less than {0:N0} KB a second for {1:0} s (after {2:N0} bytes)",
+                        MinimumBytesPerSecond / 1024.0, StallTimeout.TotalSeconds, written)
+                    : "the connection dropped after " + written.ToString("N0", CultureInfo.InvariantCulture) + " bytes (" + ServerText.Clean(ex.GetBaseException().Message) + ")";
+                throw Failed(taskId, why, (int)response.StatusCode, retryable: true, ex);
+            }
+            finally
+            {
+                // Never return a buffer under a write still in flight. If the loop failed, its own
+                // exception is the one that propagates; the write's outcome no longer matters.
+                try { await pendingWrite.ConfigureAwait(false); } catch (Exception) { }
+                ArrayPool<byte>.Shared.Return(buffers[0]);
+                ArrayPool<byte>.Shared.Return(buffers[1]);
+            }
+
+            // A failed write to the local disk is not the network's fault: it is never retried.
+            async Task Write(Task write)
+            {
+                try
+                {
+                    await write.ConfigureAwait(false);
+                }
+                catch (Exception ex) when ((ex is IOException || ex is UnauthorizedAccessException) && !cancellationToken.IsCancellationRequested)
+                {
+                    throw WriteFailed(taskId, tempPath, ex, everyFile: ex is IOException io && IoFailure.AffectsEveryFile(io));
+                }
+            }
         }
 
         private static void MoveIntoPlace(string taskId, string tempPath, string finalPath, bool overwrite)
@@ -220,11 +295,26 @@ namespace HighwayHailuo.Saving
                 throw new HailuoException(ErrorIds.VideoFileExists,
                     $"The file '{finalPath}' appeared while the video of task '{taskId}' was downloading; use -Force to overwrite it.");
             }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw WriteFailed(taskId, finalPath, ex, everyFile: ex is IOException io && IoFailure.AffectsEveryFile(io));
+            }
         }
 
         private static HailuoException Failed(string taskId, string why, int? status, bool retryable, Exception? inner) =>
             new HailuoException(ErrorIds.VideoDownloadFailed,
                 $"Could not download the video of task '{taskId}': {why}.", status, retryable: retryable, inner: inner);
+
+        /// <summary>
+        /// The local disk refused the video: never retried, and nothing more is fetched for it. When
+        /// every file there would fail the same way (no permission to create one, a read-only or full
+        /// disk), the whole call stops.
+        /// </summary>
+        internal static HailuoException WriteFailed(string taskId, string path, Exception ex, bool everyFile) =>
+            new HailuoException(ErrorIds.VideoWriteFailed,
+                $"Could not write the video of task '{taskId}' to '{path}': {(ex is IOException io && IoFailure.IsDiskFull(io) ? "the disk is full" : ex.Message)}." +
+                (everyFile ? " No other video can be written there either, so nothing more is downloaded." : ""),
+                terminating: everyFile, inner: ex);
 
         /// <summary>
         /// Deletes what a killed save left beside <paramref name="finalPath"/>: its ".xxxxxxxx.partial"
@@ -241,7 +331,7 @@ namespace HighwayHailuo.Saving
                 foreach (var file in Directory.EnumerateFiles(folder, name + ".*.partial"))
                 {
                     string middle = Path.GetFileName(file).Substring(name.Length + 1);
-                    if (middle.Length == 8 + ".partial".Length && middle.Substring(0, 8).All(Uri.IsHexDigit))
+                    if (middle.Length == 8 + ".partial".Length && IsHex(middle.Substring(0, 8)))
                         TryDelete(file);
                 }
             }
@@ -249,6 +339,14 @@ namespace HighwayHailuo.Saving
             {
                 // Left for the next save; it never carries the final name.
             }
+        }
+
+        private static bool IsHex(string text)
+        {
+            foreach (char c in text)
+                if (!Uri.IsHexDigit(c))
+                    return false;
+            return true;
         }
 
         private static void TryDelete(string path)

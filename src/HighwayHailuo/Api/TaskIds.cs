@@ -1,9 +1,10 @@
-// Task ids come from users and servers alike: check them before they go into a URL or a file name.
+// Task ids come from users and servers alike: check them before they go into a URL or a file name,
+// and show a bad one only escaped and cut short (it may hold a line break or 40,000 characters).
 using System.Linq;
 using System.Management.Automation;
 using HighwayHailuo.Errors;
 
-namespace HighwayHailuo.Hosting
+namespace HighwayHailuo.Api
 {
     internal static class TaskIds
     {
@@ -21,11 +22,16 @@ namespace HighwayHailuo.Hosting
                 error = new HailuoException(ErrorIds.InvalidTaskId,
                     id.Length == 0
                         ? "A task id is empty."
-                        : $"'{taskId}' is not a task id: task ids are 1 to {MaxLength} letters, digits, '-', '_', '.' or ':'.");
+                        : DescribeUnusable(taskId!) + ".");
                 return null;
             }
             return id;
         }
+
+        /// <summary>Why an id is unusable, with the id shown safely (escaped and cut short).</summary>
+        public static string DescribeUnusable(string taskId) =>
+            string.Format(System.Globalization.CultureInfo.InvariantCulture, "'{0}' ({1:N0} character{2}) is not a task id: ids are 1 to {3} letters, digits, '-', '_', '.' or ':'",
+                ServerText.Clean(taskId, 64), taskId.Length, taskId.Length == 1 ? "" : "s", MaxLength);
 
         private static bool IsIdCharacter(char c) =>
             (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':';

@@ -1,0 +1,106 @@
+// The rules a submission must pass before anything is sent, in one place: the model and its mode,
+// the duration and resolution, and the prompt. New-HailuoVideo applies them to the values of the
+// command line once (a failure there stops the call) and to each item's own values (a failure there
+// is that item's). Each rule returns the first failure as a HailuoException, or null.
+using System;
+using System.Globalization;
+using System.Linq;
+using HighwayHailuo.Errors;
+using HighwayHailuo.Images;
+
+namespace HighwayHailuo.Api
+{
+    internal static class SubmissionRules
+    {
+        /// <summary>
+        /// What a -Duration that is not a whole number becomes while binding, so that a CSV row with
+        /// "abc" reaches the item checks (and is named there) instead of failing PowerShell's binding.
+        /// </summary>
+        public const int NotAWholeNumber = int.MinValue;
+
+        /// <summary>
+        /// The model's own rules, from the table (HailuoModels): a name it knows, the mode (image or
+        /// text), a last frame, and -FastPretreatment. Returns the first rule broken, else null and the endpoint.
+        /// </summary>
+        public static HailuoException? ModelError(string? model, bool textOnly, bool lastFrame, bool fastPretreatment, out HailuoEndpoint? endpoint)
+        {
+            endpoint = null;
+            string? name = HailuoModels.Canonical(model);
+            if (name == null)
+                return new HailuoException(ErrorIds.UnknownModel, string.Format(CultureInfo.InvariantCulture,
+                    "'{0}' is not a Hailuo model this module knows; use {1} or {2}.",
+                    model, string.Join(", ", HailuoModels.Names.Take(HailuoModels.Names.Count - 1)), HailuoModels.Names.Last()));
+            endpoint = HailuoModels.Find(name, withImage: !textOnly);
+            if (endpoint == null)
+                return new HailuoException(ErrorIds.TextOnlyNotSupported, string.Format(CultureInfo.InvariantCulture,
+                    "{0} makes videos from images only; for text to video (-TextOnly) use -Model {1}.",
+                    name, string.Join(" or -Model ", HailuoModels.Offering(withImage: false))));
+            if (lastFrame && textOnly)
+                return new HailuoException(ErrorIds.LastFrameNeedsFirstFrame,
+                    "A last frame (-LastFrame) needs a first frame: give an image (-Path) instead of -TextOnly.");
+            if (lastFrame && !endpoint.TakesLastFrame)
+                return new HailuoException(ErrorIds.LastFrameNotSupported, string.Format(CultureInfo.InvariantCulture,
+                    "{0} takes no last frame; -LastFrame needs -Model {1}.",
+                    name, string.Join(" or ", HailuoModels.Endpoints.Where(e => e.TakesLastFrame).Select(e => e.Model).Distinct())));
+            if (fastPretreatment && !endpoint.TakesFastPretreatment)
+                return new HailuoException(ErrorIds.FastPretreatmentNotSupported, string.Format(CultureInfo.InvariantCulture,
+                    "{0} takes no fast_pretreatment, so -FastPretreatment cannot apply to it; leave the switch out.", name));
+            return null;
+        }
+
+        /// <summary>A length the model table offers.</summary>
+        public static HailuoException? DurationError(int duration) =>
+            HailuoModels.Durations.Contains(duration) ? null
+                : new HailuoException(ErrorIds.DurationNotSupported, string.Format(CultureInfo.InvariantCulture,
+                    "{0}; Hailuo videos are {1} seconds long.",
+                    duration == NotAWholeNumber ? "The duration is not a whole number of seconds" : "A video of " + duration.ToString(CultureInfo.InvariantCulture) + " seconds is not offered",
+                    string.Join(" or ", HailuoModels.Durations)));
+
+        /// <summary>A resolution the model table offers, in any casing; <paramref name="canonical"/> is its spelling there.</summary>
+        public static HailuoException? ResolutionError(string? resolution, out string canonical)
+        {
+            canonical = HailuoModels.Resolutions.FirstOrDefault(r => string.Equals(r, resolution?.Trim(), StringComparison.OrdinalIgnoreCase)) ?? "";
+            return canonical.Length > 0 ? null
+                : new HailuoException(ErrorIds.ResolutionNotSupported, string.Format(CultureInfo.InvariantCulture,
+                    "'{0}' is not a resolution Hailuo offers; use {1}.", resolution, string.Join(" or ", HailuoModels.Resolutions)));
+        }
+
+        /// <summary>The pair: every Hailuo model makes 10-second videos at 768P only.</summary>
+        public static HailuoException? DurationResolutionError(HailuoEndpoint endpoint, int duration, string resolution) =>
+            endpoint.Allows(duration, resolution) ? null
+                : new HailuoException(ErrorIds.DurationResolutionMismatch,
+                    "A 10-second video is available at 768P only; use -Duration 6 for 1080P or -Resolution 768P for 10 seconds.");
+
+        /// <summary>A prompt given, 1 to 2000 characters, that is not an image's path or URL.</summary>
+        public static HailuoException? PromptError(string? prompt)
+        {
+            if (prompt == null)
+                return new HailuoException(ErrorIds.PromptMissing,
+                    "No prompt was given; every video needs one: add -Prompt 'what the video shows' (or a Prompt column for rows).");
+            if (string.IsNullOrWhiteSpace(prompt))
+                return new HailuoException(ErrorIds.PromptEmpty, "The prompt is empty; every video needs a prompt of 1 to 2000 characters.");
+            if (prompt.Length > ImageLimits.MaxPromptLength)
+                return new HailuoException(ErrorIds.PromptTooLong,
+                    string.Format(CultureInfo.InvariantCulture, "The prompt is {0:N0} characters; the limit is {1:N0}.", prompt.Length, ImageLimits.MaxPromptLength));
+            if (LooksLikeImagePath(prompt))
+                return new HailuoException(ErrorIds.PromptLooksLikePath, string.Format(CultureInfo.InvariantCulture,
+                    "The prompt '{0}' is the name of an image, not a description of a video. Give images with -Path (or pipe them) and describe the video with -Prompt; under -TextOnly every piped or positional string is a prompt.",
+                    PromptPreview.Cut(prompt.Trim(), 120)));
+            return null;
+        }
+
+        /// <summary>
+        /// One word that ends like an image file, or a single http(s) or data URI: an image given in
+        /// the wrong place (a path piped under -TextOnly, a positional path), never worth a paid video.
+        /// </summary>
+        public static bool LooksLikeImagePath(string prompt)
+        {
+            string text = prompt.Trim();
+            if (text.Any(char.IsWhiteSpace))
+                return false;
+            return text.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+                || text.StartsWith("data:image/", StringComparison.OrdinalIgnoreCase)
+                || ImageFormatExtensions.HasImageFileExtension(text);
+        }
+    }
+}
