@@ -212,7 +212,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         if (Options.SubmitLatency > TimeSpan.Zero)
             await System.Threading.Tasks.Task.Delay(Options.SubmitLatency, ctx.RequestAborted);
 
-        if (fault != null && fault.Kind != FaultKind.StatusAfterCreate && fault.Kind != FaultKind.DropAfterCreate)
+        if (fault != null && !ActsAfterCreate(fault))
             return (await ApplyFaultAsync(ctx, fault), bodyBytes);
 
         if (CheckKey(ctx.Request) is (int code, string reason, string message))
@@ -244,10 +244,18 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         if (Options.AnswerLatency > TimeSpan.Zero)
             await System.Threading.Tasks.Task.Delay(Options.AnswerLatency, ctx.RequestAborted);
 
+        if (fault is { Kind: FaultKind.AnswerTaskId })
+            return (await JsonAsync(ctx, 200, new Dictionary<string, object?> { ["task_id"] = fault.TaskId }), bodyBytes);
+        if (fault is { Kind: FaultKind.Trickle })
+            return (await JsonAsync(ctx, 200, new Dictionary<string, object?> { ["task_id"] = id }, fault.Delay), bodyBytes);
         if (fault != null)
             return (await ApplyFaultAsync(ctx, fault), bodyBytes);
         return (await JsonAsync(ctx, 200, new Dictionary<string, object?> { ["task_id"] = id }), bodyBytes);
     }
+
+    // The faults a submission meets after its task exists (so it is billed, whatever the client hears).
+    private static bool ActsAfterCreate(Fault fault) =>
+        fault.Kind is FaultKind.StatusAfterCreate or FaultKind.DropAfterCreate or FaultKind.AnswerTaskId or FaultKind.Trickle;
 
     // A sliding window per endpoint, as the service limits each model on its own: at most
     // SubmitRateLimit counted submissions in any SubmitRateWindow.
@@ -275,7 +283,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         {
             if (fault.Kind == FaultKind.Delay)
                 await System.Threading.Tasks.Task.Delay(fault.Delay, ctx.RequestAborted);
-            else
+            else if (fault.Kind is not (FaultKind.Trickle or FaultKind.TaskAnswer))
                 return await ApplyFaultAsync(ctx, fault);
         }
         if (Options.ResultLatency > TimeSpan.Zero)
@@ -292,6 +300,8 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         task.Polls++;
         var now = DateTimeOffset.UtcNow;
         var (status, progress, eta, reason) = task.StateAt(now);
+        if (fault is { Kind: FaultKind.TaskAnswer })
+            (status, reason) = (fault.TaskStatus ?? status, fault.TaskReason ?? reason);
         string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
         object NumberOrString(long n) => Options.NumbersAsStrings ? Num(n) : n;
 
@@ -333,7 +343,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             ["audios"] = Array.Empty<object>(),
             ["extra"] = new Dictionary<string, object?> { ["seed"] = "4242", ["debug_info"] = debugInfo },
         };
-        return await JsonAsync(ctx, 200, body);
+        return await JsonAsync(ctx, 200, body, fault is { Kind: FaultKind.Trickle } ? fault.Delay : null);
     }
 
     // ---- Admin (for out-of-process tests such as the Pester suite) ---------------------------
@@ -341,6 +351,9 @@ public sealed class FakeHighwayServer : IAsyncDisposable
     //   GET  /_fake/log?from=N            request counts, and the accepted submissions from index N, every field
     //   POST /_fake/faults/{submit|result|video}   {"kind":"Status","status":429,"reason":null,"retryAfter":0,"times":2}
     //   POST /_fake/expire-links          makes every video link handed out so far expire
+    //   POST /_fake/faults/clear          drops every fault still queued
+    //   GET  /_fake/fault-modes           the catalogue of hostile behaviours (FaultModes)
+    //   POST /_fake/fault-modes/{name}/{submit|result|video}   queues one of them
 
     public const string AdminPath = "/_fake";
 
@@ -384,6 +397,8 @@ public sealed class FakeHighwayServer : IAsyncDisposable
                 ["apiRequests"] = requests.Count(r => r.Host == "api"),
                 ["videoRequests"] = requests.Count(r => r.Host == "video"),
                 ["submissionCount"] = Submissions.Count,
+                ["pendingFaults"] = Faults.Submit.Count + Faults.Result.Count + Faults.Video.Count, // queued and not yet met
+
                 ["submissions"] = Submissions.Skip(from).Select(s => new Dictionary<string, object?>
                 {
                     ["endpoint"] = s.Endpoint, ["fields"] = s.Fields, ["prompt"] = s.Prompt,
@@ -391,8 +406,42 @@ public sealed class FakeHighwayServer : IAsyncDisposable
                     ["endImageKind"] = s.EndImageKind, ["endImageUrl"] = s.EndImageUrl, ["endImageSha256"] = s.EndImageSha256,
                     ["duration"] = s.Duration, ["resolution"] = s.Resolution,
                     ["enablePromptExpansion"] = s.EnablePromptExpansion, ["fastPretreatment"] = s.FastPretreatment, ["taskId"] = s.TaskId,
+                    // What a saved video of this task must hold, byte for byte.
+                    ["videoSha256"] = s.TaskId == null ? null : Convert.ToHexString(SHA256.HashData(VideoContent.Expected(s.TaskId, Options.VideoBytes))),
                 }).ToArray(),
             });
+            return;
+        }
+        if (ctx.Request.Method == "GET" && path == AdminPath + "/fault-modes")
+        {
+            await JsonAsync(ctx, 200, FaultModes.All.Select(m => new Dictionary<string, object?>
+            {
+                ["name"] = m.Name, ["what"] = m.What, ["class"] = m.Class.ToString(), ["times"] = m.Times,
+                ["requests"] = m.Requests.Select(FaultModes.Name).ToArray(),
+            }).ToArray());
+            return;
+        }
+        if (ctx.Request.Method == "POST" && path.StartsWith(AdminPath + "/fault-modes/", StringComparison.Ordinal))
+        {
+            // POST /_fake/fault-modes/{name}/{submit|result|video}: queue that mode's faults for that request.
+            string[] parts = path[(AdminPath.Length + "/fault-modes/".Length)..].Split('/');
+            var mode = parts.Length == 2 ? FaultModes.Find(parts[0]) : null;
+            var kind = mode?.Requests.FirstOrDefault(r => FaultModes.Name(r) == parts[1]);
+            if (mode == null || kind == null || !mode.Requests.Contains(kind.Value))
+            {
+                await ErrorAsync(ctx, 400, "INVALID_REQUEST_BODY", "unknown fault mode or request");
+                return;
+            }
+            FaultScript.Add(kind switch { RequestKind.Submit => Faults.Submit, RequestKind.Result => Faults.Result, _ => Faults.Video }, mode.Make(Options.ApiKey), mode.Times);
+            await JsonAsync(ctx, 200, new Dictionary<string, object?> { ["queued"] = mode.Times });
+            return;
+        }
+        if (ctx.Request.Method == "POST" && path == AdminPath + "/faults/clear")
+        {
+            Faults.Submit.Clear();
+            Faults.Result.Clear();
+            Faults.Video.Clear();
+            await JsonAsync(ctx, 200, new Dictionary<string, object?> { ["ok"] = true });
             return;
         }
         if (ctx.Request.Method == "POST" && path == AdminPath + "/expire-links")
@@ -538,7 +587,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
 
     private async Task<int> ServeVideoAsync(HttpContext ctx)
     {
-        if (Faults.Video.TryDequeue(out var fault) && fault.Kind is not (FaultKind.Delay or FaultKind.Drop or FaultKind.Stall))
+        if (Faults.Video.TryDequeue(out var fault) && fault.Kind is not (FaultKind.Delay or FaultKind.Drop or FaultKind.Stall or FaultKind.CloseDelimited or FaultKind.Trickle))
             return await ApplyFaultAsync(ctx, fault);
         if (Options.VideoLatency > TimeSpan.Zero)
             await System.Threading.Tasks.Task.Delay(Options.VideoLatency, ctx.RequestAborted);
@@ -577,6 +626,14 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             ctx.Response.ContentLength = length;
         }
         ctx.Response.ContentType = "video/mp4";
+        if (fault?.Kind == FaultKind.CloseDelimited)
+        {
+            // No length and no chunking: the body ends when the connection closes, here after a
+            // fraction of it, indistinguishable on the wire from the whole video.
+            ctx.Response.ContentLength = null;
+            ctx.Response.Headers.TransferEncoding = "identity";
+            length = sent + (long)((length - sent) * fault.Fraction);
+        }
         var chunk = new byte[64 * 1024];
         // A dropped connection cuts the file at half way (or, for a resumed request, half way through the rest).
         long dropAt = fault?.Kind is FaultKind.Drop or FaultKind.Stall ? sent + (length - sent) / 2 : long.MaxValue;
@@ -584,7 +641,9 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         long first = sent;
         while (sent < length)
         {
-            int n = (int)Math.Min(chunk.Length, length - sent);
+            int n = (int)Math.Min(fault?.Kind == FaultKind.Trickle ? 1 : chunk.Length, length - sent);
+            if (fault?.Kind == FaultKind.Trickle)
+                await System.Threading.Tasks.Task.Delay(fault.Delay, ctx.RequestAborted);
             VideoContent.Fill(id, sent, chunk.AsSpan(0, n));
             if (sent + n > dropAt)
             {
@@ -633,14 +692,23 @@ public sealed class FakeHighwayServer : IAsyncDisposable
                 return 0;
             case FaultKind.Body:
                 ctx.Response.StatusCode = fault.StatusCode;
-                ctx.Response.ContentType = "text/html";
+                ctx.Response.ContentType = fault.ContentType ?? "text/html";
+                SetReasonPhrase(ctx, fault);
                 await ctx.Response.WriteAsync(fault.RawBody ?? "", ctx.RequestAborted);
                 return fault.StatusCode;
             default:
                 if (fault.RetryAfterSeconds is int seconds)
                     ctx.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                return await ErrorAsync(ctx, fault.StatusCode, fault.Reason ?? DefaultReason(fault.StatusCode), "scripted fault");
+                SetReasonPhrase(ctx, fault);
+                return await ErrorAsync(ctx, fault.StatusCode, fault.Reason ?? DefaultReason(fault.StatusCode), fault.Message ?? "scripted fault");
         }
+    }
+
+    // The status line's text after the code: what the server says there, anything at all.
+    private static void SetReasonPhrase(HttpContext ctx, Fault fault)
+    {
+        if (fault.ReasonPhrase != null)
+            ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>()!.ReasonPhrase = fault.ReasonPhrase;
     }
 
     private static string DefaultReason(int status) => status switch
@@ -656,11 +724,23 @@ public sealed class FakeHighwayServer : IAsyncDisposable
     private static async Task<int> ErrorAsync(HttpContext ctx, int status, string reason, string message) =>
         await JsonAsync(ctx, status, new Dictionary<string, object?> { ["code"] = status, ["reason"] = reason, ["message"] = message, ["metadata"] = new { } });
 
-    private static async Task<int> JsonAsync(HttpContext ctx, int status, object body)
+    private static async Task<int> JsonAsync(HttpContext ctx, int status, object body, TimeSpan? perByte = null)
     {
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
-        await ctx.Response.WriteAsync(JsonSerializer.Serialize(body), ctx.RequestAborted);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(body);
+        if (perByte is not TimeSpan pause)
+        {
+            await ctx.Response.Body.WriteAsync(json, ctx.RequestAborted);
+            return status;
+        }
+        ctx.Response.ContentLength = json.Length;
+        for (int i = 0; i < json.Length; i++) // one byte at a time, as a failing link sends it
+        {
+            await ctx.Response.Body.WriteAsync(json.AsMemory(i, 1), ctx.RequestAborted);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            await System.Threading.Tasks.Task.Delay(pause, ctx.RequestAborted);
+        }
         return status;
     }
 

@@ -82,7 +82,7 @@ public sealed class GateAndScheduleTests
     }
 
     private static HailuoTask Running(int? progress, int? eta) =>
-        TaskSnapshots.FromServer("t", new ServerTaskState { TaskId = "t", Status = HailuoTaskStatus.Processing, ProgressPercent = progress, EtaSeconds = eta }, null, DateTimeOffset.UtcNow);
+        TaskSnapshots.FromServer("t", new ServerTaskState { Status = HailuoTaskStatus.Processing, ProgressPercent = progress, EtaSeconds = eta }, null, DateTimeOffset.UtcNow);
 
     [Fact]
     public void WithoutHintsTheIntervalStartsNearTwoSecondsAndGrowsToTheCap()

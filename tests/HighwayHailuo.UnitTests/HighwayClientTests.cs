@@ -110,11 +110,45 @@ public sealed class HighwayClientTests
     public async Task ARefusedConnectionIsRetriedBecauseNothingWasSent()
     {
         _stub.Then(new HttpRequestException("refused", new SocketException((int)SocketError.ConnectionRefused)))
-             .Then(new HttpRequestException("no such host", new SocketException((int)SocketError.HostNotFound)))
+             .Then(new HttpRequestException("try again", new SocketException((int)SocketError.TryAgain)))
              .Then(HttpStatusCode.OK, """{"task_id":"t-3"}""");
 
         Assert.Equal("t-3", await Client().SubmitAsync(UrlRequest(), default));
         Assert.Equal(3, _stub.Requests.Count);
+    }
+
+    [Fact]
+    public async Task AHostNameThatDoesNotExistEndsTheCallAtOnce()
+    {
+        _stub.Then(new HttpRequestException("no such host", new SocketException((int)SocketError.HostNotFound)))
+             .Then(HttpStatusCode.OK, """{"task_id":"t-3"}""");
+        var client = Client();
+
+        var error = await Assert.ThrowsAsync<HailuoException>(() => client.SubmitAsync(UrlRequest(), default));
+        var next = await Assert.ThrowsAsync<HailuoException>(() => client.GetTaskAsync("t-1", default));
+
+        Assert.Equal((ErrorIds.HailuoServiceUnreachable, true), (error.ErrorId, error.IsTerminating));
+        Assert.Contains("does not exist", error.Message);
+        Assert.Same(error, next); // the rest of the call fails with it, without asking again
+        Assert.Single(_stub.Requests);
+        Assert.Empty(_delays);
+    }
+
+    [Fact]
+    public async Task ConnectionsRefusedThroughEveryAttemptEndTheCallForEveryRequest()
+    {
+        for (int i = 0; i < 5; i++)
+            _stub.Then(new HttpRequestException("refused", new SocketException((int)SocketError.ConnectionRefused)));
+        var client = Client();
+
+        var error = await Assert.ThrowsAsync<HailuoException>(() => client.SubmitAsync(UrlRequest(), default));
+        var next = await Assert.ThrowsAsync<HailuoException>(() => client.SubmitAsync(UrlRequest(), default));
+
+        Assert.Equal((ErrorIds.HailuoServiceUnreachable, true), (error.ErrorId, error.IsTerminating));
+        Assert.Contains("Gave up after 5 attempts", error.Message);
+        Assert.Contains("Nothing more is sent", error.Message);
+        Assert.Same(error, next);
+        Assert.Equal(5, _stub.Requests.Count); // not five more for the second item
     }
 
     public static TheoryData<Func<StubHandler, StubHandler>, string> Unclear => new()

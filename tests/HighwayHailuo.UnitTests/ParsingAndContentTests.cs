@@ -22,7 +22,6 @@ public sealed class ParsingAndContentTests
              "images":[],"audios":[],
              "extra":{"seed":"123","debug_info":{"request_info":"r","submit_time_ms":"1710000000000","execute_time_ms":"1710000001000","complete_time_ms":"1710000009000"}}}
             """);
-        Assert.Equal("t1", state.TaskId);
         Assert.Equal(HailuoTaskStatus.Succeeded, state.Status);
         Assert.Null(state.Reason);
         Assert.Equal(100, state.ProgressPercent);
@@ -43,7 +42,6 @@ public sealed class ParsingAndContentTests
              "extra":{"seed":987654321,"debug_info":{"submit_time_ms":1710000000000,"complete_time_ms":null}},
              "unexpected":true}
             """);
-        Assert.Equal("asked", state.TaskId);
         Assert.Equal(12, state.EtaSeconds);
         Assert.Equal(35, state.ProgressPercent);
         Assert.Equal(new Uri("https://ok.test/v"), state.VideoUrl);

@@ -255,7 +255,7 @@ namespace HighwayHailuo.Api
                 {
                     _gate.OnSuccess();
                 }
-                string? id = taskId ?? (result.IsSuccess && message.Method == HttpMethod.Post ? TaskResultParser.ParseTaskId(result.Body) : null);
+                string? id = taskId ?? (result.IsSuccess && message.Method == HttpMethod.Post ? ServerText.Clean(TaskResultParser.ParseTaskId(result.Body), 64) : null);
                 _log?.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} {1} -> {2} in {3} ms{4}",
                     message.Method, message.RequestUri!.AbsolutePath, StatusLine(result), clock.ElapsedMilliseconds, id == null ? "" : " (task " + id + ")"));
                 return result;
@@ -394,46 +394,10 @@ namespace HighwayHailuo.Api
                 message = text.Replace('\r', ' ').Replace('\n', ' ');
         }
 
-        /// <summary>
-        /// Text from the server made safe to show: the key, and any piece of it of twelve or more
-        /// characters, replaced by "***" (in case a server echoes it, whole or cut), then control and
-        /// reordering characters neutralised and the length bounded (ServerText).
-        /// </summary>
-        private string? Scrub(string? text) => ServerText.Clean(RemoveKey(text));
+        /// <summary>Text from the server made safe to show: without the key (whole or in pieces), neutralised, bounded.</summary>
+        private string? Scrub(string? text) => ServerText.Safe(text, _apiKey);
 
-        private const int KeyPieceLength = 12;
-
-        private string? RemoveKey(string? text)
-        {
-            if (text == null || _apiKey.Length == 0)
-                return text;
-            text = text.Replace(_apiKey, "***");
-            if (_apiKey.Length < KeyPieceLength || text.Length < KeyPieceLength)
-                return text;
-            var hidden = new bool[text.Length];
-            bool any = false;
-            for (int start = 0; start + KeyPieceLength <= _apiKey.Length; start++)
-            {
-                string piece = _apiKey.Substring(start, KeyPieceLength);
-                for (int at = text.IndexOf(piece, StringComparison.Ordinal); at >= 0; at = text.IndexOf(piece, at + 1, StringComparison.Ordinal))
-                {
-                    for (int i = at; i < at + KeyPieceLength; i++)
-                        hidden[i] = true;
-                    any = true;
-                }
-            }
-            if (!any)
-                return text;
-            var shown = new StringBuilder(text.Length);
-            for (int i = 0; i < text.Length; i++)
-            {
-                if (!hidden[i])
-                    shown.Append(text[i]);
-                else if (i == 0 || !hidden[i - 1])
-                    shown.Append("***");
-            }
-            return shown.ToString();
-        }
+        private string? RemoveKey(string? text) => ServerText.WithoutSecret(text, _apiKey);
 
         /// <summary>"400 Bad Request", the reason phrase made safe: servers write anything there.</summary>
         private string StatusLine(ApiResponse response) =>

@@ -6,7 +6,6 @@ namespace HighwayHailuo.Api
     /// <summary>What one task-result answer said about a task.</summary>
     internal sealed class ServerTaskState
     {
-        public string TaskId { get; set; } = "";
         public HailuoTaskStatus Status { get; set; }
         public string? RawStatus { get; set; }
         public string? Reason { get; set; }

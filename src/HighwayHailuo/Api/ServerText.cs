@@ -5,6 +5,7 @@
 // is shown as a visible escape (\x1B, \u202E) instead of being acted on; line breaks become spaces,
 // so one answer is one line; and it is cut to a bounded length, so a 40,000-character answer never
 // floods the host. The API key is removed separately, by the client that knows it.
+using System;
 using System.Text;
 
 namespace HighwayHailuo.Api
@@ -38,6 +39,48 @@ namespace HighwayHailuo.Api
                     safe.Append(c);
             }
             return safe.ToString();
+        }
+
+        /// <summary>The text without <paramref name="secret"/>, then made safe to show (<see cref="Clean"/>).</summary>
+        public static string? Safe(string? text, string? secret, int maxLength = MaxLength) => Clean(WithoutSecret(text, secret), maxLength);
+
+        // A piece of a secret this long is still the secret: a server that echoes a key cut short leaks it too.
+        private const int SecretPieceLength = 12;
+
+        /// <summary>
+        /// The text with <paramref name="secret"/>, and every piece of it of twelve or more characters,
+        /// replaced by "***", in case a server echoes the key whole or cut.
+        /// </summary>
+        public static string? WithoutSecret(string? text, string? secret)
+        {
+            if (text == null || string.IsNullOrEmpty(secret))
+                return text;
+            text = text.Replace(secret, "***");
+            if (secret!.Length < SecretPieceLength || text.Length < SecretPieceLength)
+                return text;
+            var hidden = new bool[text.Length];
+            bool any = false;
+            for (int start = 0; start + SecretPieceLength <= secret.Length; start++)
+            {
+                string piece = secret.Substring(start, SecretPieceLength);
+                for (int at = text.IndexOf(piece, StringComparison.Ordinal); at >= 0; at = text.IndexOf(piece, at + 1, StringComparison.Ordinal))
+                {
+                    for (int i = at; i < at + SecretPieceLength; i++)
+                        hidden[i] = true;
+                    any = true;
+                }
+            }
+            if (!any)
+                return text;
+            var shown = new StringBuilder(text.Length);
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (!hidden[i])
+                    shown.Append(text[i]);
+                else if (i == 0 || !hidden[i - 1])
+                    shown.Append("***");
+            }
+            return shown.ToString();
         }
 
         /// <summary>

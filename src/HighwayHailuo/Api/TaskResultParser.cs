@@ -36,7 +36,6 @@ namespace HighwayHailuo.Api
                 string? statusText = status.GetString();
                 var state = new ServerTaskState
                 {
-                    TaskId = requestedTaskId, // an answer naming another id does not change which task was asked about
                     Status = MapStatus(statusText),
                     RawStatus = ServerText.Clean(statusText, 80),
                     Reason = ServerText.Clean(NullIfEmpty(GetString(task, "reason")), 1000),

@@ -103,7 +103,7 @@ namespace HighwayHailuo.Commands
                     $"Cannot save into '{Destination}': it is a file; -Destination takes a folder.", Destination));
             }
             _namer = new VideoFileNamer(_folder);
-            _downloader = new VideoDownloader(Gate, Retry, Log);
+            _downloader = new VideoDownloader(Gate, Retry, Log, KeyToHide);
             if (RequestTimeout is TimeSpan timeout)
                 _downloader.StallTimeout = timeout;
             _runner = new ItemRunner(Dispatcher, Background, ThrottleLimit);

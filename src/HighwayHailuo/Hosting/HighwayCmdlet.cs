@@ -57,6 +57,9 @@ namespace HighwayHailuo.Hosting
 
         private protected RetryPolicy Retry { get; } = RetryPolicy.CreateDefault();
 
+        /// <summary>The call's API key, for keeping it out of text from elsewhere (a video host's answers); null without one.</summary>
+        private protected string? KeyToHide => _connection?.RevealKey();
+
         protected sealed override void BeginProcessing()
         {
             _dispatcher = new PipelineDispatcher(_stopping.Token);

@@ -32,12 +32,15 @@ namespace HighwayHailuo.Saving
         private readonly RequestGate _gate;
         private readonly RetryPolicy _retry;
         private readonly IClientLog? _log;
+        private readonly string? _secret;
 
-        public VideoDownloader(RequestGate gate, RetryPolicy retry, IClientLog? log, HttpClient? http = null)
+        // secret: the API key. It is never sent to the video host, but kept out of anything the host answers all the same.
+        public VideoDownloader(RequestGate gate, RetryPolicy retry, IClientLog? log, string? secret = null, HttpClient? http = null)
         {
             _gate = gate;
             _retry = retry;
             _log = log;
+            _secret = secret;
             _http = http ?? HttpClients.Download;
         }
 
@@ -49,7 +52,7 @@ namespace HighwayHailuo.Saving
 
         /// <summary>
         /// Downloads <paramref name="url"/> to <paramref name="finalPath"/>. When the storage host
-        /// answers 403/404/410 (typically an expired link), <paramref name="refreshUrl"/> is asked
+        /// answers 401/403/404/410 (typically an expired link), <paramref name="refreshUrl"/> is asked
         /// once for a fresh link. Returns the number of bytes written.
         /// </summary>
         public async Task<long> DownloadAsync(string taskId, Uri url, string finalPath, bool overwrite,
@@ -77,7 +80,7 @@ namespace HighwayHailuo.Saving
                         attempt--; // a check, not a failed attempt
                         continue;
                     }
-                    catch (HailuoException ex) when (ex.StatusCode is int s && (s == 403 || s == 404 || s == 410) && !refreshed)
+                    catch (HailuoException ex) when (ex.StatusCode is int s && (s == 401 || s == 403 || s == 404 || s == 410) && !refreshed)
                     {
                         refreshed = true;
                         _log?.Verbose($"The video link of task '{taskId}' was refused ({s}); asking task-result for a fresh one.");
@@ -132,7 +135,7 @@ namespace HighwayHailuo.Saving
             {
                 throw Failed(taskId, ex is OperationCanceledException
                     ? $"the video host did not answer within {StallTimeout.TotalSeconds:0} s"
-                    : "could not reach the video host " + url.Host + ": " + ServerText.Clean(ex.GetBaseException().Message), null, retryable: true, ex);
+                    : "could not reach the video host " + url.Host + ": " + ServerText.Safe(ex.GetBaseException().Message, _secret), null, retryable: true, ex);
             }
 
             using (response)
@@ -152,9 +155,15 @@ namespace HighwayHailuo.Saving
                 {
                     bool retryable = status == 408 || status == 429 || status >= 500;
                     throw new HailuoException(ErrorIds.VideoDownloadFailed,
-                        $"Could not download the video of task '{taskId}': the video host answered {status} {ServerText.Clean(response.ReasonPhrase, 80)}.", status,
+                        $"Could not download the video of task '{taskId}': the video host answered {status} {ServerText.Safe(response.ReasonPhrase, _secret, 80)}.", status,
                         retryable: retryable, retryAfter: ApiResponse.ParseRetryAfter(response.Headers.RetryAfter));
                 }
+
+                // A proxy's or captive portal's page answered for the video: never saved as one.
+                string? media = response.Content.Headers.ContentType?.MediaType;
+                if (media != null && (media.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || media.EndsWith("/json", StringComparison.OrdinalIgnoreCase)
+                    || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("/xml", StringComparison.OrdinalIgnoreCase)))
+                    throw Failed(taskId, $"the video host answered with a page ({ServerText.Safe(media, _secret, 60)}), not a video", status, retryable: true, null);
 
                 var range = response.Content.Headers.ContentRange;
                 bool resumed = status == 206 && range != null && range.From == resumeFrom;
@@ -255,7 +264,7 @@ namespace HighwayHailuo.Saving
                 string why = ex is OperationCanceledException
                     ? string.Format(CultureInfo.InvariantCulture, "the video host sent less than {0:N0} KB a second for {1:0} s (after {2:N0} bytes)",
                         MinimumBytesPerSecond / 1024.0, StallTimeout.TotalSeconds, written)
-                    : "the connection dropped after " + written.ToString("N0", CultureInfo.InvariantCulture) + " bytes (" + ServerText.Clean(ex.GetBaseException().Message) + ")";
+                    : "the connection dropped after " + written.ToString("N0", CultureInfo.InvariantCulture) + " bytes (" + ServerText.Safe(ex.GetBaseException().Message, _secret) + ")";
                 throw Failed(taskId, why, (int)response.StatusCode, retryable: true, ex);
             }
             finally

@@ -1,0 +1,47 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+<#
+    The hostile-server sweep (tests/Sweeps/ServerFaults.psm1) in a real pwsh: every mode of
+    FakeHighway's catalogue on every request it applies to, each met by a whole New | Wait | Save
+    batch with a journal, checked against the oracle and against what must always hold (no key
+    anywhere, no terminal escape on the screen, nothing billed twice, nothing lost, no partial video).
+    The hosted-engine suite runs the same sweep (ServerFaultSweepTests).
+#>
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'FakeHighway.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../Sweeps/ServerFaults.psm1') -Force
+    $discovery = Start-FakeHighway
+    try { $script:Cases = @(Get-HailuoFaultCase -FakeBaseUri $discovery.BaseUri | ForEach-Object { @{ Name = $_.Name; Mode = $_.Mode; Request = $_.Request } }) }
+    finally { Stop-FakeHighway $discovery }
+}
+
+BeforeAll {
+    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    Import-Module (Join-Path $repoRoot 'out/HighwayHailuo/HighwayHailuo.psd1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../Sweeps/ServerFaults.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'FakeHighway.psm1') -Force
+    $env:HIGHWAY_RETRY_BASE_DELAY_MS = '10'
+    $env:HIGHWAY_RATE_WINDOW_SECONDS = '2'
+    $script:fake = Start-FakeHighway -TaskSeconds 0.25
+    Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+    $fixtures = Join-Path $repoRoot 'tests/HighwayHailuo.Tests/Fixtures'
+    $script:context = [pscustomobject]@{
+        FakeBaseUri = $fake.BaseUri; ApiKey = $fake.ApiKey; Root = "$TestDrive"
+        Images = @((Join-Path $fixtures 'portrait.png'), (Join-Path $fixtures 'photo.jpg'))
+    }
+    $script:all = @(Get-HailuoFaultCase -FakeBaseUri $fake.BaseUri)
+}
+
+AfterAll {
+    Disconnect-Highway
+    Stop-FakeHighway $fake
+    Remove-Item Env:HIGHWAY_RETRY_BASE_DELAY_MS, Env:HIGHWAY_RATE_WINDOW_SECONDS -ErrorAction Ignore
+}
+
+Describe 'A hostile server' {
+    It '<Name> ends as promised and leaks nothing' -ForEach $Cases {
+        $case = $all | Where-Object { $_.Mode -eq $Mode -and $_.Request -eq $Request }
+        $result = Test-HailuoFaultCase -Case $case -Context $context
+        $result.Problems -join "`n" | Should -BeNullOrEmpty
+    }
+}
