@@ -12,6 +12,24 @@ public sealed class SaveHailuoVideoTests
     private static FakeHighwayOptions Quick() => new() { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(200) };
 
     [Fact]
+    public async Task AFolderThatTakesNoFileStopsTheCallBeforeAnyDownload()
+    {
+        // /sys takes no new file, not even from root (EACCES): every video would fail the same way.
+        await using var rig = await FakeRig.StartAsync(Quick());
+        var (fake, session) = rig;
+        TestImages.Write(session.WorkDir, "a.png", TestImages.Png(400, 320));
+        TestImages.Write(session.WorkDir, "b.png", TestImages.Png(400, 330));
+
+        var result = session.Run("Get-ChildItem *.png | New-HailuoVideo -Prompt p | Wait-HailuoTask -PollInterval 0.1 | Save-HailuoVideo -Destination /sys");
+
+        Assert.Equal("VideoWriteFailed", result.Terminating?.ErrorId());
+        Assert.Equal(ErrorCategory.WriteError, result.Terminating!.CategoryInfo.Category);
+        Assert.Contains("Nothing was downloaded", result.Terminating.Exception.Message);
+        Assert.Empty(result.Errors); // one error for the call, not one per video
+        Assert.Equal(0, fake.VideoRequestCount);
+    }
+
+    [Fact]
     public async Task CollidingNamesGetATaskIdSuffixInArrivalOrder()
     {
         await using var rig = await FakeRig.StartAsync(Quick());

@@ -1,5 +1,6 @@
 // Where the API key and base URI come from, resolved once per cmdlet call.
 using System;
+using System.Linq;
 using System.Management.Automation;
 using System.Net;
 using System.Runtime.InteropServices;
@@ -27,6 +28,20 @@ namespace HighwayHailuo.Api
         public string KeySource { get; }
 
         public Uri BaseUri { get; }
+
+        /// <summary>
+        /// Which account this connection reaches: a short one-way hash of the API host and the key,
+        /// so a session can tell its tasks apart by connection without keeping the key. Null without a key.
+        /// </summary>
+        public string? Account => ApiKey == null ? null : _account ??= AccountOf(BaseUri, RevealKey()!);
+        private string? _account;
+
+        private static string AccountOf(Uri baseUri, string key)
+        {
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            byte[] hash = sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes("HighwayHailuo connection\n" + baseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant() + "\n" + key));
+            return BitConverter.ToString(hash, 0, 8).Replace("-", "").ToLowerInvariant();
+        }
 
         /// <summary>
         /// Applies the documented precedence to each setting on its own: parameter, then
@@ -83,6 +98,9 @@ namespace HighwayHailuo.Api
         /// </summary>
         public static Uri ValidateBaseUri(string text, string from)
         {
+            // A bare host name ("api.highwayapi.ai", "localhost:5080") means https, the only scheme that may carry the key off this machine.
+            if (text.IndexOf("://", StringComparison.Ordinal) < 0 && text.Trim().Length > 0 && !text.Trim().Any(char.IsWhiteSpace))
+                text = "https://" + text.Trim();
             string shown = Redact(text);
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
             {

@@ -69,11 +69,17 @@ namespace HighwayHailuo.Commands
             }
             if (ParameterSetName == SessionSet)
             {
-                // No task named: every task this session has submitted or seen, in the order it first saw them.
+                // No task named: every task this session has submitted or seen through this connection,
+                // in the order it first saw them. Another connection's tasks are not this server's to answer.
                 var known = Session.KnownTasks;
                 if (known.Count == 0)
                     WriteVerbose("This session has not submitted or seen any task yet; name tasks with -TaskId or -Journal.");
-                Fetch(TaskInput.From(null, known.ToArray(), Session));
+                if (known.Count > 0)
+                    RequireClient(); // no key: one ApiKeyMissing, as for any task named
+                var mine = known.Where(t => Session.AccountOf(t.TaskId) is not string other || other == Account).ToArray();
+                if (mine.Length < known.Count)
+                    WriteWarning($"{known.Count - mine.Length} task(s) this session made through another connection (another API key or host) were left out; Connect-Highway with that one to list them, or name them with -TaskId.");
+                Fetch(TaskInput.From(null, mine, Session));
                 return;
             }
             bool byObject = ParameterSetName == InputObjectSet;
@@ -106,6 +112,8 @@ namespace HighwayHailuo.Commands
                 if (record.State == JournalState.Submitted && seen.Add(record.TaskId!))
                     yield return TaskInput.FromJournal(record.ToTask(), Session);
             }
+            if (seen.Count == 0 && finalState.Values.All(r => r.State == JournalState.NotSubmitted))
+                WriteWarning($"The journal '{path}' holds no task: each of its {finalState.Count} submission(s) was refused or never sent, so nothing was billed.");
             foreach (var record in finalState.Values)
             {
                 if (record.State == JournalState.Unknown || record.State == JournalState.Submitting)
@@ -137,7 +145,7 @@ namespace HighwayHailuo.Commands
             {
                 var state = await client.GetTaskAsync(input.TaskId!, CancelToken).ConfigureAwait(false);
                 var task = TaskSnapshots.FromServer(input.TaskId!, state, input.Known, DateTimeOffset.UtcNow);
-                Session.Remember(task);
+                Session.Remember(task, Account);
                 Dispatcher.Post(() => Finish(sequence, () =>
                 {
                     if (Status == null || Status.Contains(task.Status))

@@ -595,7 +595,7 @@ namespace HighwayHailuo.Commands
             {
                 outcome = await _submitter!.SubmitAsync(request, ct => client.SubmitAsync(request, ct),
                     // Listed by Get-HailuoTask from now on, even if Ctrl+C comes next.
-                    created => Session.Remember(created), CancelToken).ConfigureAwait(false);
+                    created => Session.Remember(created, Account), CancelToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
@@ -623,7 +623,7 @@ namespace HighwayHailuo.Commands
                 if (recorded != null)
                 {
                     WriteVerbose($"'{recorded.Describe()}' was submitted as task {recorded.TaskId} on {recorded.Time:u} (journal); not sending it again.");
-                    Session.Remember(task);
+                    Session.Remember(task, Account);
                 }
                 WriteObject(task);
             });

@@ -153,7 +153,7 @@ namespace HighwayHailuo.Commands
             {
                 var state = await client.GetTaskAsync(input.TaskId!, CancelToken).ConfigureAwait(false);
                 var task = TaskSnapshots.FromServer(input.TaskId!, state, input.Known, DateTimeOffset.UtcNow);
-                Session.Remember(task);
+                Session.Remember(task, Account);
                 Ready(sequence, task, null, input.Target);
             }
             catch (HailuoException ex) when (!ex.IsTerminating)

@@ -174,7 +174,7 @@ namespace HighwayHailuo.Commands
             // A watch that ends after the timeout (or after -Any had its answer) was already reported.
             if (_anyEnded || (fromWatch && !_running.Remove(task.TaskId)))
                 return;
-            Session.Remember(task);
+            Session.Remember(task, Account);
             if (task.Status == HailuoTaskStatus.Succeeded)
             {
                 _succeeded++;

@@ -57,6 +57,9 @@ namespace HighwayHailuo.Hosting
 
         private protected RetryPolicy Retry { get; } = RetryPolicy.CreateDefault();
 
+        /// <summary>The account this call reaches (a hash of host and key, never the key); null without a key.</summary>
+        private protected string? Account => _connection?.Account;
+
         /// <summary>The call's API key, for keeping it out of text from elsewhere (a video host's answers); null without one.</summary>
         private protected string? KeyToHide => _connection?.RevealKey();
 
@@ -141,7 +144,7 @@ namespace HighwayHailuo.Hosting
                 case HailuoException known when known.IsTerminating:
                     throw new FatalErrorException(HailuoErrors.Record(known, target));
                 case HailuoException known:
-                    WriteError(HailuoErrors.Record(known, target));
+                    WriteError(HailuoErrors.Record(OtherConnectionNoted(known, target), target));
                     break;
                 case FatalErrorException fatal:
                     throw fatal;
@@ -149,6 +152,19 @@ namespace HighwayHailuo.Hosting
                     WriteError(HailuoErrors.Unexpected(ex, target));
                     break;
             }
+        }
+
+        /// <summary>
+        /// A task the server does not know that this session made through another connection (another
+        /// key or host, before Connect-Highway changed it): say so, since that is why.
+        /// </summary>
+        private HailuoException OtherConnectionNoted(HailuoException error, object? target)
+        {
+            string? id = target is HailuoTask task ? task.TaskId : target as string;
+            string? madeWith = error.ErrorId == ErrorIds.HailuoTaskNotFound && id != null ? Session.AccountOf(id) : null;
+            return madeWith != null && madeWith != Account
+                ? error.WithMessage(error.Message + " It was made through another connection (another API key or host); Connect-Highway with that one to reach it.")
+                : error;
         }
 
         /// <summary>

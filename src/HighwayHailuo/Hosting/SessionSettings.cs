@@ -17,8 +17,9 @@ namespace HighwayHailuo.Hosting
         private static readonly ConditionalWeakTable<Runspace, SessionSettings> s_byRunspace = new ConditionalWeakTable<Runspace, SessionSettings>();
         private static readonly SessionSettings s_noRunspace = new SessionSettings();
 
-        // Each task's newest snapshot, with the order in which this session first saw it.
-        private readonly ConcurrentDictionary<string, (long Seen, HailuoTask Task)> _tasks = new ConcurrentDictionary<string, (long, HailuoTask)>(StringComparer.Ordinal);
+        // Each task's newest snapshot, with the order in which this session first saw it and the
+        // connection (account: a hash of host and key, never the key) it was first seen through.
+        private readonly ConcurrentDictionary<string, (long Seen, HailuoTask Task, string? Account)> _tasks = new ConcurrentDictionary<string, (long, HailuoTask, string?)>(StringComparer.Ordinal);
         private long _seen;
 
         private readonly ConcurrentDictionary<string, RatePacer> _pacers = new ConcurrentDictionary<string, RatePacer>(StringComparer.OrdinalIgnoreCase);
@@ -41,14 +42,17 @@ namespace HighwayHailuo.Hosting
         /// Get-HailuoTask lists it. Thread-safe: New-HailuoVideo calls it as soon as a task id is known,
         /// so a paid task is listed even when Ctrl+C stops the pipeline before it is written out.
         /// </summary>
-        public void Remember(HailuoTask task)
+        public void Remember(HailuoTask task, string? account)
         {
-            _tasks.AddOrUpdate(task.TaskId, _ => (Interlocked.Increment(ref _seen), task),
-                (_, old) => task.LastUpdated >= old.Task.LastUpdated ? (old.Seen, task) : old);
+            _tasks.AddOrUpdate(task.TaskId, _ => (Interlocked.Increment(ref _seen), task, account),
+                (_, old) => task.LastUpdated >= old.Task.LastUpdated ? (old.Seen, task, old.Account ?? account) : old);
         }
 
         /// <summary>The newest snapshot of every task this session has seen, in the order it first saw them.</summary>
         public IReadOnlyList<HailuoTask> KnownTasks => _tasks.Values.OrderBy(t => t.Seen).Select(t => t.Task).ToList();
+
+        /// <summary>The account a task was made or first seen through; null when unknown (from a journal, another session).</summary>
+        public string? AccountOf(string taskId) => _tasks.TryGetValue(taskId, out var entry) ? entry.Account : null;
 
         public HailuoTask? Recall(string taskId) => _tasks.TryGetValue(taskId, out var entry) ? entry.Task : null;
 

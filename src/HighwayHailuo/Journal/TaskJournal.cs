@@ -88,8 +88,9 @@ namespace HighwayHailuo.Journal
             if (content.Length == 0)
             {
                 if (!create)
-                    throw new HailuoException(ErrorIds.JournalNotFound,
-                        $"The journal '{path}' does not exist or is empty.");
+                    throw new HailuoException(ErrorIds.JournalNotFound, File.Exists(path)
+                        ? $"The journal '{path}' is empty: no submission was ever recorded in it."
+                        : $"There is no journal '{path}'.");
                 return journal; // the header is written with the first record
             }
             journal.Load(content);
@@ -124,7 +125,7 @@ namespace HighwayHailuo.Journal
                         break;
                     }
                     throw Invalid(Path, lineNumber == 1
-                        ? "it does not start with a HighwayHailuo journal header"
+                        ? ex is NewerJournalException ? ex.Message : "it does not start with a HighwayHailuo journal header"
                         : string.Format(CultureInfo.InvariantCulture, "line {0} is not a journal record ({1})", lineNumber, ex.Message), ex);
                 }
                 if (complete)
@@ -143,7 +144,18 @@ namespace HighwayHailuo.Journal
                 || version.ValueKind != JsonValueKind.Number)
                 throw new FormatException("no journal header");
             if (version.GetInt32() > FormatVersion)
-                throw new FormatException("written by a newer HighwayHailuo (journal version " + version.GetInt32().ToString(CultureInfo.InvariantCulture) + ")");
+                throw new NewerJournalException(version.GetInt32());
+        }
+
+        /// <summary>A journal that a newer HighwayHailuo wrote: readable only by it, so it is never misread.</summary>
+        private sealed class NewerJournalException : FormatException
+        {
+            public NewerJournalException(int version)
+                : base(string.Format(CultureInfo.InvariantCulture,
+                    "it was written by a newer HighwayHailuo (journal format {0}; this version reads formats 1 to {1}); update the module to use it (Update-PSResource HighwayHailuo)",
+                    version, FormatVersion))
+            {
+            }
         }
 
         private void AddRecord(ReadOnlyMemory<byte> line)
