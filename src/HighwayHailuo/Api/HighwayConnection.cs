@@ -98,8 +98,11 @@ namespace HighwayHailuo.Api
         /// </summary>
         public static Uri ValidateBaseUri(string text, string from)
         {
-            // A bare host name ("api.highwayapi.ai", "localhost:5080") means https, the only scheme that may carry the key off this machine.
-            if (text.IndexOf("://", StringComparison.Ordinal) < 0 && text.Trim().Length > 0 && !text.Trim().Any(char.IsWhiteSpace))
+            // A bare host name ("api.highwayapi.ai", "localhost:5080") means https, the only scheme that
+            // may carry the key off this machine. A relative path ("api/v3") is still refused below.
+            string host = text.Trim().Split('/')[0];
+            if (text.IndexOf("://", StringComparison.Ordinal) < 0 && !text.Trim().Any(char.IsWhiteSpace)
+                && (host.IndexOf('.') > 0 || host.IndexOf(':') > 0 || host.Equals("localhost", StringComparison.OrdinalIgnoreCase)))
                 text = "https://" + text.Trim();
             string shown = Redact(text);
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
