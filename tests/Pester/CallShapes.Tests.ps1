@@ -15,27 +15,19 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    Import-Module (Join-Path $repoRoot 'out/HighwayHailuo/HighwayHailuo.psd1') -Force
-    Import-Module (Join-Path $PSScriptRoot '../Sweeps/CallShapes.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'FakeHighway.psm1') -Force
-    $env:HIGHWAY_RETRY_BASE_DELAY_MS = '10'
-    $env:HIGHWAY_RATE_WINDOW_SECONDS = '2'
-    $script:fake = Start-FakeHighway -TaskSeconds 60
-    Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+    Import-Module (Join-Path $PSScriptRoot '../Sweeps/CallShapes.psm1') -Force
+    $script:fake = Connect-FakeHighway -TaskSeconds 60
     Push-Location $TestDrive
-    $fixtures = Join-Path $repoRoot 'tests/HighwayHailuo.Tests/Fixtures'
     $script:context = Initialize-HailuoCallShapeRun -FakeBaseUri $fake.BaseUri -ApiKey $fake.ApiKey `
-        -ImageFixture (Join-Path $fixtures 'photo.jpg') -LastFrameFixture (Join-Path $fixtures 'portrait.png')
+        -ImageFixture (Get-TestFixture 'photo.jpg') -LastFrameFixture (Get-TestFixture 'portrait.png')
     $script:shapes = @(Get-HailuoCallShape)
     $script:options = @(Get-HailuoOptionShape)
 }
 
 AfterAll {
     Pop-Location
-    Disconnect-Highway
-    Stop-FakeHighway $fake
-    Remove-Item Env:HIGHWAY_RETRY_BASE_DELAY_MS, Env:HIGHWAY_RATE_WINDOW_SECONDS -ErrorAction Ignore
+    Disconnect-FakeHighway $fake
 }
 
 Describe 'Every call shape of New-HailuoVideo' {

@@ -39,4 +39,28 @@ function Add-FakeFault([object] $Fake, [string] $Endpoint, [hashtable] $Fault) {
     $null = Invoke-RestMethod -Method Post -Uri "$($Fake.BaseUri)_fake/faults/$Endpoint" -ContentType 'application/json' -Body ($Fault | ConvertTo-Json)
 }
 
-Export-ModuleMember -Function Start-FakeHighway, Stop-FakeHighway, Get-FakeStats, Add-FakeFault
+function Connect-FakeHighway {
+    <#
+        What a sweep file starts with: the staged module imported, the quick test backoff and rate
+        window set, a FakeHighway started and connected. Returns the FakeHighway; stop it with
+        Disconnect-FakeHighway.
+    #>
+    param([double] $TaskSeconds = 1.2)
+    Import-Module (Join-Path $script:RepoRoot 'out/HighwayHailuo/HighwayHailuo.psd1') -Force -Global
+    $env:HIGHWAY_RETRY_BASE_DELAY_MS = '10'   # same backoff shape, in milliseconds
+    $env:HIGHWAY_RATE_WINDOW_SECONDS = '2'    # rate limits per 2 s instead of per minute
+    $fake = Start-FakeHighway -TaskSeconds $TaskSeconds
+    Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+    $fake
+}
+
+function Disconnect-FakeHighway([object] $Fake) {
+    Disconnect-Highway
+    Stop-FakeHighway $Fake
+    Remove-Item Env:HIGHWAY_RETRY_BASE_DELAY_MS, Env:HIGHWAY_RATE_WINDOW_SECONDS -ErrorAction Ignore
+}
+
+# The test fixtures (images) of the hosted suite, which the Pester files use too.
+function Get-TestFixture([string] $Name) { Join-Path $script:RepoRoot "tests/HighwayHailuo.Tests/Fixtures/$Name" }
+
+Export-ModuleMember -Function Start-FakeHighway, Stop-FakeHighway, Get-FakeStats, Add-FakeFault, Connect-FakeHighway, Disconnect-FakeHighway, Get-TestFixture

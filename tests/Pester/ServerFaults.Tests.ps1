@@ -16,26 +16,18 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    Import-Module (Join-Path $repoRoot 'out/HighwayHailuo/HighwayHailuo.psd1') -Force
-    Import-Module (Join-Path $PSScriptRoot '../Sweeps/ServerFaults.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'FakeHighway.psm1') -Force
-    $env:HIGHWAY_RETRY_BASE_DELAY_MS = '10'
-    $env:HIGHWAY_RATE_WINDOW_SECONDS = '2'
-    $script:fake = Start-FakeHighway -TaskSeconds 0.25
-    Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
-    $fixtures = Join-Path $repoRoot 'tests/HighwayHailuo.Tests/Fixtures'
+    Import-Module (Join-Path $PSScriptRoot '../Sweeps/ServerFaults.psm1') -Force
+    $script:fake = Connect-FakeHighway -TaskSeconds 0.25
     $script:context = [pscustomobject]@{
         FakeBaseUri = $fake.BaseUri; ApiKey = $fake.ApiKey; Root = "$TestDrive"
-        Images = @((Join-Path $fixtures 'portrait.png'), (Join-Path $fixtures 'photo.jpg'))
+        Images = @((Get-TestFixture 'portrait.png'), (Get-TestFixture 'photo.jpg'))
     }
     $script:all = @(Get-HailuoFaultCase -FakeBaseUri $fake.BaseUri)
 }
 
 AfterAll {
-    Disconnect-Highway
-    Stop-FakeHighway $fake
-    Remove-Item Env:HIGHWAY_RETRY_BASE_DELAY_MS, Env:HIGHWAY_RATE_WINDOW_SECONDS -ErrorAction Ignore
+    Disconnect-FakeHighway $fake
 }
 
 Describe 'A hostile server' {

@@ -96,8 +96,8 @@ function Test-HailuoFaultCase {
         }
         $VerbosePreference = 'SilentlyContinue'
         $DebugPreference = 'SilentlyContinue'
-        # The tasks as the session knows them now, whose text (status, reason) is shown in tables.
-        $known = @(Get-HailuoTask 2>$null)
+        # This batch's tasks as the server now tells them, whose text (status, reason) is shown in tables.
+        $known = @(try { Get-HailuoTask -Journal ./run.jsonl 2>$null 3>$null } catch { $Error.RemoveAt(0) })
         $null = Stop-Transcript
     }
     finally {

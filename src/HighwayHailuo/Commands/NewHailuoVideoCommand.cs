@@ -189,8 +189,8 @@ namespace HighwayHailuo.Commands
             // Under -TextOnly the prompts come one way only: -Prompt, the first positional argument, or
             // the pipeline. Two ways would silently drop one (a piped task's image among them).
             bool positionalPrompt = TextOnly && _commandLine.Contains(nameof(TextOnlyPipelineInput.InputObject));
-            if (TextOnly && (positionalPrompt ? _commandLine.Contains(nameof(Prompt)) || MyInvocation.ExpectingInput
-                                              : _commandLine.Contains(nameof(Prompt)) && MyInvocation.ExpectingInput))
+            int promptSources = new[] { _commandLine.Contains(nameof(Prompt)), positionalPrompt, MyInvocation.ExpectingInput }.Count(given => given);
+            if (TextOnly && promptSources > 1)
                 Stop(new HailuoException(ErrorIds.PromptConflict,
                     "With -TextOnly, give the prompts one way: with -Prompt, as the first positional argument, or down the pipeline; with two, one would replace the other."), null);
 
@@ -250,9 +250,21 @@ namespace HighwayHailuo.Commands
         private HailuoException WithTextOnlyHint(HailuoException ex)
         {
             string? words = ex.ErrorId == ErrorIds.PromptMissing
-                ? Path.FirstOrDefault(p => p != null && p.Trim().Any(char.IsWhiteSpace) && !File.Exists(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)))
+                ? Path.FirstOrDefault(p => p != null && p.Trim().Any(char.IsWhiteSpace) && !IsFile(p))
                 : null;
             return words == null ? ex : ex.WithMessage(ex.Message + $" '{PromptPreview.Cut(words.Trim(), 60)}' was given as an image and names no file; for a video made from that text, use New-HailuoVideo -TextOnly '{PromptPreview.Cut(words.Trim(), 60)}'.");
+        }
+
+        private bool IsFile(string path)
+        {
+            try
+            {
+                return File.Exists(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is ProviderNotFoundException || ex is System.Management.Automation.DriveNotFoundException)
+            {
+                return false;
+            }
         }
 
         private TaskJournal OpenJournal(string path)
@@ -308,7 +320,7 @@ namespace HighwayHailuo.Commands
             var images = literal ? LiteralPath : Path;
             if (images.Length == 0)
             {
-                Refuse(ImageMissing(RowName() ?? "The command"), null);
+                Refuse(ImageMissing(RowName() ?? (MyInvocation.ExpectingInput ? "Input " + _inputNumber.ToString(CultureInfo.InvariantCulture) : "The command")), null);
                 return;
             }
             foreach (var raw in images)
