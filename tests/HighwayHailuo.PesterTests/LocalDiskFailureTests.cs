@@ -1,6 +1,6 @@
 // A destination that refuses videos, made real: a read-only file system (EROFS) and a full one
-// (ENOSPC), each mounted only inside a private mount namespace (unshare) for one real pwsh, so the
-// machine's own mounts never change. Each must end the call at once with VideoWriteFailed, without
+// (ENOSPC), each mounted only inside private user and mount namespaces (unshare) for one real pwsh,
+// so the machine's own mounts never change and no privilege is needed. Each must end the call at once with VideoWriteFailed, without
 // one retry or one byte more fetched: the disk, not the network, is at fault.
 using System.Text.RegularExpressions;
 using FakeHighway;
@@ -41,10 +41,11 @@ public sealed class LocalDiskFailureTests(ITestOutputHelper log) : IDisposable
         Directory.CreateDirectory(Path.Combine(_work, "videos"));
         File.WriteAllText(Path.Combine(_work, "save.ps1"), Script);
 
-        // unshare: a mount namespace of its own, so the mount vanishes with the process.
+        // unshare: a mount namespace of its own, so the mount vanishes with the process; in a user
+        // namespace of its own too, so that mounting needs no privilege on the machine.
         using var run = ChildProcess.Start("unshare", new[]
         {
-            "--mount", "--propagation", "private", "--", "sh", "-c", mount + " && exec \"$0\" \"$@\"",
+            "--user", "--map-root-user", "--mount", "--propagation", "private", "--", "sh", "-c", mount + " && exec \"$0\" \"$@\"",
             ChildProcess.PwshPath, "-NoProfile", "-NonInteractive", "-File", "save.ps1", "-Manifest", ChildProcess.ModuleManifest,
         }, _work, new Dictionary<string, string>
         {
