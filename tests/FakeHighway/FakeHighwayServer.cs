@@ -407,7 +407,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
                     ["duration"] = s.Duration, ["resolution"] = s.Resolution,
                     ["enablePromptExpansion"] = s.EnablePromptExpansion, ["fastPretreatment"] = s.FastPretreatment, ["taskId"] = s.TaskId,
                     // What a saved video of this task must hold, byte for byte.
-                    ["videoSha256"] = s.TaskId == null ? null : Convert.ToHexString(SHA256.HashData(VideoContent.Expected(s.TaskId, Options.VideoBytes))),
+                    ["videoSha256"] = s.TaskId == null ? null : Convert.ToHexString(SHA256.HashData(VideoContent.Expected(s.TaskId, Options.VideoBytes, Task(s.TaskId)?.Version ?? 1))),
                 }).ToArray(),
             });
             return;
@@ -587,7 +587,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
 
     private async Task<int> ServeVideoAsync(HttpContext ctx)
     {
-        if (Faults.Video.TryDequeue(out var fault) && fault.Kind is not (FaultKind.Delay or FaultKind.Drop or FaultKind.Stall or FaultKind.CloseDelimited or FaultKind.Trickle))
+        if (Faults.Video.TryDequeue(out var fault) && fault.Kind is not (FaultKind.Delay or FaultKind.Drop or FaultKind.DropThenChange or FaultKind.Stall or FaultKind.CloseDelimited or FaultKind.Trickle))
             return await ApplyFaultAsync(ctx, fault);
         if (Options.VideoLatency > TimeSpan.Zero)
             await System.Threading.Tasks.Task.Delay(Options.VideoLatency, ctx.RequestAborted);
@@ -607,8 +607,11 @@ public sealed class FakeHighwayServer : IAsyncDisposable
 
         long length = Options.VideoBytes;
         long sent = 0;
-        // A storage host answers "Range: bytes=N-" with 206 and the rest of the file.
-        if (Options.VideoRanges && TryParseRangeStart(ctx.Request.Headers.Range.ToString(), out long start))
+        // A storage host answers "Range: bytes=N-" with 206 and the rest of the file, unless If-Range
+        // names another version of it: then the whole current file (200).
+        ctx.Response.Headers.ETag = task.ETag;
+        string ifRange = ctx.Request.Headers.IfRange.ToString();
+        if (Options.VideoRanges && (ifRange.Length == 0 || ifRange == task.ETag) && TryParseRangeStart(ctx.Request.Headers.Range.ToString(), out long start))
         {
             if (start >= length)
             {
@@ -636,7 +639,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         }
         var chunk = new byte[64 * 1024];
         // A dropped connection cuts the file at half way (or, for a resumed request, half way through the rest).
-        long dropAt = fault?.Kind is FaultKind.Drop or FaultKind.Stall ? sent + (length - sent) / 2 : long.MaxValue;
+        long dropAt = fault?.Kind is FaultKind.Drop or FaultKind.DropThenChange or FaultKind.Stall ? sent + (length - sent) / 2 : long.MaxValue;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long first = sent;
         while (sent < length)
@@ -644,7 +647,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             int n = (int)Math.Min(fault?.Kind == FaultKind.Trickle ? 1 : chunk.Length, length - sent);
             if (fault?.Kind == FaultKind.Trickle)
                 await System.Threading.Tasks.Task.Delay(fault.Delay, ctx.RequestAborted);
-            VideoContent.Fill(id, sent, chunk.AsSpan(0, n));
+            VideoContent.Fill(id, sent, chunk.AsSpan(0, n), task.Version);
             if (sent + n > dropAt)
             {
                 await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
@@ -655,6 +658,8 @@ public sealed class FakeHighwayServer : IAsyncDisposable
                 }
                 else
                 {
+                    if (fault.Kind == FaultKind.DropThenChange)
+                        task.Version++; // the stored file is replaced while the client is away
                     ctx.Abort();
                     return ctx.Response.StatusCode;
                 }
@@ -776,6 +781,11 @@ public sealed class FakeTask(string id, SubmitRecord submission, DateTimeOffset 
     public int Polls { get; set; }
     public DateTimeOffset? LinksValidFrom { get; set; }
 
+    /// <summary>The stored video's version: a new one has other bytes and another ETag.</summary>
+    public int Version { get; set; } = 1;
+
+    public string ETag => "\"" + Id + "-" + Version.ToString(CultureInfo.InvariantCulture) + "\"";
+
     public (string Status, int Progress, int? Eta, string? Reason) StateAt(DateTimeOffset now)
     {
         var age = now - CreatedAt;
@@ -793,17 +803,17 @@ public sealed class FakeTask(string id, SubmitRecord submission, DateTimeOffset 
 /// <summary>The bytes of a fake video: a function of the task id and the offset, so tests can check any download.</summary>
 public static class VideoContent
 {
-    public static void Fill(string taskId, long offset, Span<byte> destination)
+    public static void Fill(string taskId, long offset, Span<byte> destination, int version = 1)
     {
-        int seed = taskId.Sum(c => (int)c) & 0xFF; // stable across processes
+        int seed = (taskId.Sum(c => (int)c) + (version - 1) * 101) & 0xFF; // stable across processes
         for (int i = 0; i < destination.Length; i++)
             destination[i] = (byte)((offset + i) * 31 + seed);
     }
 
-    public static byte[] Expected(string taskId, long length)
+    public static byte[] Expected(string taskId, long length, int version = 1)
     {
         var bytes = new byte[length];
-        Fill(taskId, 0, bytes);
+        Fill(taskId, 0, bytes, version);
         return bytes;
     }
 }

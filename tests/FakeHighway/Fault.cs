@@ -21,6 +21,8 @@ public enum FaultKind
     DropDuringUpload,
     /// <summary>Video host only: send half the video, then send nothing for the delay before going on.</summary>
     Stall,
+    /// <summary>Video host only: send half the video, hang up, and replace the stored file with a new version (other bytes, another ETag).</summary>
+    DropThenChange,
     /// <summary>Video host only: 200 with no Content-Length and no chunking, the body ended by closing the connection after <see cref="Fault.Fraction"/> of it.</summary>
     CloseDelimited,
     /// <summary>Answer as usual, but one byte every <see cref="Fault.Delay"/> (a submission still creates its task first).</summary>

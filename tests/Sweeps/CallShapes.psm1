@@ -35,7 +35,10 @@ function Get-ShapeDimension {
     $image.Add('Missing')
     if ($imageParameters | Where-Object { $_.ParameterSets.Values.Position -ge 0 }) { $image.Add('Position') }
     foreach ($parameter in $imageParameters) { $image.Add("Name:$($parameter.Name)") }
-    if ($imageParameters | Where-Object { $_.ParameterSets.Values.ValueFromPipeline -contains $true }) { $image.Add('Value:String') }
+    if ($imageParameters | Where-Object { $_.ParameterSets.Values.ValueFromPipeline -contains $true }) {
+        $image.Add('Value:String')
+        $image.Add('Value:Line')   # a line of Get-Content, which carries its file's PSPath
+    }
     $image.Add('Value:FileInfo')   # Get-ChildItem output
     foreach ($parameter in $imageParameters | Where-Object { $_.ParameterSets.Values.ValueFromPipelineByPropertyName -contains $true }) {
         foreach ($name in @($parameter.Name) + @($parameter.Aliases)) { $image.Add("Property:$name") }
@@ -43,7 +46,7 @@ function Get-ShapeDimension {
     $image.Add('Task')             # a HailuoTask piped back in, as a draft is rendered again
 
     $prompt = [System.Collections.Generic.List[string]]::new()
-    foreach ($mode in 'Missing', 'Name', 'Position', 'Value') { $prompt.Add($mode) }
+    foreach ($mode in 'Missing', 'Name', 'Position', 'Value', 'Line') { $prompt.Add($mode) }
     foreach ($name in @($promptParameter.Name) + @($promptParameter.Aliases)) { $prompt.Add("Property:$name") }
 
     $line = 'New-HailuoVideo -Model '
@@ -68,7 +71,7 @@ function Get-HailuoCallShape {
     foreach ($image in $d.Image) {
         foreach ($prompt in $d.Prompt) {
             # One piped object cannot be both the image string and the prompt string; a task brings its own prompt property.
-            if ($prompt -eq 'Value' -and $image -match '^(Value:|Task$)') { continue }
+            if ($prompt -match '^(Value|Line)$' -and $image -match '^(Value:|Task$)') { continue }
             if ($image -eq 'Task' -and $prompt -like 'Property:*') { continue }
             foreach ($textOnly in $d.TextOnly) {
                 foreach ($model in $d.Model) {
@@ -105,6 +108,8 @@ function Initialize-HailuoCallShapeRun {
     )
     Copy-Item -LiteralPath $ImageFixture -Destination ./shape.jpg
     Copy-Item -LiteralPath $LastFrameFixture -Destination ./last.png
+    Set-Content -LiteralPath ./image-list.txt -Value './shape.jpg'     # for Get-Content | New-HailuoVideo
+    Set-Content -LiteralPath ./prompts.txt -Value $script:PromptText
     $null = New-Item -ItemType Directory -Path ./journals -Force
     $task = New-HailuoVideo -Path ./shape.jpg -Prompt $script:TaskPromptText -ErrorAction Stop
     [pscustomobject]@{
@@ -155,6 +160,7 @@ function Invoke-HailuoCallShape {
         '^Position$' { $positional.Add($image) }
         '^Name:(.+)$' { $named[$Matches[1]] = $image }
         '^Value:String$' { $pipe = $image; $piping = $true }
+        '^Value:Line$' { $pipe = Get-Content -LiteralPath ./image-list.txt; $piping = $true }
         '^Value:FileInfo$' { $pipe = Get-Item -LiteralPath $image; $piping = $true }
         '^Property:(.+)$' { $row[$Matches[1]] = $image }
         '^Task$' { $pipe = $Context.Task; $piping = $true }
@@ -163,6 +169,7 @@ function Invoke-HailuoCallShape {
         '^Name$' { $named['Prompt'] = $script:PromptText }
         '^Position$' { $positional.Add($script:PromptText) }
         '^Value$' { $pipe = $script:PromptText; $piping = $true }
+        '^Line$' { $pipe = Get-Content -LiteralPath ./prompts.txt; $piping = $true }
         '^Property:(.+)$' { $row[$Matches[1]] = $script:PromptText }
     }
     if ($row.Count -gt 0) {
@@ -188,9 +195,17 @@ function Invoke-HailuoCallShape {
     }
     if ($Shape.WhatIf) { $named['WhatIf'] = $true }
     if ($Shape.PSObject.Properties['Named']) { foreach ($key in $Shape.Named.Keys) { $named[$key] = Resolve-SampleValue $Shape.Named[$key] $Context } }
-    if ($Shape.PSObject.Properties['Row'] -and $Shape.Row.Count) {
-        $pipe = @(($(@('Path', 'Prompt') + @($Shape.Row.Keys)) -join ','), ($(@($image, $script:PromptText) + @($Shape.Row.Values)) -join ',')) | ConvertFrom-Csv
-        $piping = $true
+    if ($Shape.PSObject.Properties['PromptValue']) {
+        # An option shape: the prompt as its case gives it (or none), by name or in the row.
+        $prompt = Resolve-PromptCase $Shape.PromptCase
+        if ($Shape.Way -eq 'Name' -and $null -ne $prompt) { $named['Prompt'] = $prompt }
+        if ($Shape.Way -eq 'Property') {
+            $columns = [ordered]@{ Path = $image }
+            if ($null -ne $prompt) { $columns['Prompt'] = $prompt }
+            foreach ($key in $Shape.Row.Keys) { $columns[$key] = $Shape.Row[$key] }
+            $pipe = @(($columns.Keys -join ','), ($columns.Values -join ',')) | ConvertFrom-Csv
+            $piping = $true
+        }
     }
 
     $before = Get-FakeLog $Context -From ([int]::MaxValue)   # the counts only
@@ -236,7 +251,9 @@ function Get-HailuoCallShapeExpectation {
     $image = $Shape.Image
     $prompt = $Shape.Prompt
     $positional = @(@('image') * [int]($image -eq 'Position')) + @(@('prompt') * [int]($prompt -eq 'Position'))
-    $piped = $image -match '^(Value:|Property:|Task$)' -or $prompt -match '^(Value$|Property:)'
+    $piped = $image -match '^(Value:|Property:|Task$)' -or $prompt -match '^(Value|Line)$|^Property:'
+    if ($image -eq 'Value:Line') { $image = 'Value:String' }   # a line is a piped string: its PSPath names the text file, no image
+    if ($prompt -eq 'Line') { $prompt = 'Value' }
     $imageByName = $image -like 'Name:*'
     $rowPrompt = $prompt -like 'Property:*' -or $image -eq 'Task'       # the piped item brings a Prompt
     $imageBearing = $image -match '^(Value:FileInfo|Property:.+|Task)$' # a piped object that names an image
@@ -281,8 +298,8 @@ function Get-HailuoCallShapeExpectation {
         }
         elseif ($imageBearing) { return Fail 'TextOnlyItemHasImage' $false }        # refused, never left out
         elseif ($image -eq 'Value:String') {
-            # The piped string is the prompt: an image path, refused; the row's own if it brings one.
-            return Fail 'PromptLooksLikePath' (-not $rowPrompt)
+            # The piped string is the item's prompt: an image path, refused, and the next item goes on.
+            return Fail 'PromptLooksLikePath' $false
         }
         else { $promptText = $script:PromptText }                                     # a piped string or a row's Prompt
         if ($promptText -eq './shape.jpg') { return Fail 'PromptLooksLikePath' $true }
@@ -354,6 +371,15 @@ $script:OptionSamples = @{
 # What the call-shape sweep already varies, and ShouldProcess's own switches.
 $script:SweptElsewhere = 'Path', 'LiteralPath', 'Prompt', 'TextOnly', 'Model', 'LastFrame', 'Journal', 'WhatIf', 'Confirm', 'InputObject'
 
+# The prompts an option shape is tried with: a good one, and each way of not giving one.
+$script:PromptCases = [ordered]@{ Given = 'x'; Missing = $null; Empty = ''; ImagePath = 'b.jpg' }
+$script:PromptCaseError = @{ Missing = 'PromptMissing'; Empty = 'PromptEmpty'; ImagePath = 'PromptLooksLikePath' }
+
+function Resolve-PromptCase([string] $Case) {
+    if ($Case -eq 'Given') { return $script:PromptText }
+    $script:PromptCases[$Case]
+}
+
 function Resolve-SampleValue([object] $Value, [object] $Context) {
     switch ($Value) {
         '<the key>' { return $Context.ApiKey }
@@ -385,16 +411,18 @@ function Get-HailuoOptionShape {
                 foreach ($row in $rows) {
                     $text = $row.Mode -eq 'text'
                     if ($way -eq 'Property' -and $text) { continue }   # a row with a Path is an image row
-                    $shape = [pscustomobject]@{
-                        Name      = "-$($parameter.Name) $(@($sample['Value']) -join ',') by $($way.ToLowerInvariant()), $($row.Model) $($row.Mode)"
-                        Parameter = $parameter.Name; Sample = $sample; Way = $way; Missing = $false
-                        Image     = $(if ($text) { 'Missing' } elseif ($way -eq 'Property') { 'Row' } else { 'Name:Path' })
-                        Prompt    = $(if ($way -eq 'Property') { 'Row' } else { 'Name' })
-                        TextOnly  = $text; Model = $row.Model; LastFrame = $false; Journal = $false; WhatIf = $false
-                        Named     = @{}; Row = [ordered]@{}
+                    foreach ($promptCase in $script:PromptCases.Keys) {
+                        $shape = [pscustomobject]@{
+                            Name      = "-$($parameter.Name) $(@($sample['Value']) -join ',') by $($way.ToLowerInvariant()), $($row.Model) $($row.Mode), prompt $($promptCase.ToLowerInvariant())"
+                            Parameter = $parameter.Name; Sample = $sample; Way = $way; Missing = $false
+                            Image     = $(if ($text) { 'Missing' } elseif ($way -eq 'Property') { 'Row' } else { 'Name:Path' })
+                            Prompt    = 'Option'; PromptCase = $promptCase; PromptValue = $true
+                            TextOnly  = $text; Model = $row.Model; LastFrame = $false; Journal = $false; WhatIf = $false
+                            Named     = @{}; Row = [ordered]@{}
+                        }
+                        if ($way -eq 'Name') { $shape.Named[$parameter.Name] = $sample['Value'] } else { $shape.Row[$parameter.Name] = @($sample['Value']) -join ' ' }
+                        $shape
                     }
-                    if ($way -eq 'Name') { $shape.Named[$parameter.Name] = $sample['Value'] } else { $shape.Row[$parameter.Name] = @($sample['Value']) -join ' ' }
-                    $shape
                 }
             }
         }
@@ -425,6 +453,14 @@ function Test-HailuoOptionShape {
     }
     if ($Shape.Parameter -eq 'Duration' -and $expected.Request -and $expected.Request.Duration -eq 10 -and $expected.Request.Resolution -eq '1080P') {
         $expected = & $fail 'DurationResolutionMismatch'
+    }
+    # Every option's own refusal comes before the prompt's (binding, connection, the command line's
+    # settled rules, then per item: the model, duration and resolution before the prompt). Without
+    # one, a prompt that is missing, blank or an image's name is refused whatever the option did.
+    if ($expected.Request -and $Shape.PromptCase -ne 'Given') {
+        $expected = & $fail $script:PromptCaseError[$Shape.PromptCase]
+        # A prompt cell of the row's own is the row's error; none at all is the command line's.
+        $expected.Terminating = -not ($Shape.Way -eq 'Property' -and $Shape.PromptCase -ne 'Missing')
     }
     Compare-HailuoShapeOutcome -Shape $Shape -Expected $expected -Actual (Invoke-HailuoCallShape -Shape $Shape -Context $Context)
 }

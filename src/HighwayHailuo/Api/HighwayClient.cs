@@ -72,19 +72,23 @@ namespace HighwayHailuo.Api
         public Task<string> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken) =>
             WithRetriesAsync(ct => SubmitOnceAsync(request, ct), SubmitPacerFor(request.Endpoint.Name), cancellationToken);
 
-        /// <summary>Asks task-result for the current state of a task.</summary>
-        public Task<ServerTaskState> GetTaskAsync(string taskId, CancellationToken cancellationToken) =>
-            WithRetriesAsync(ct => GetTaskOnceAsync(taskId, ct), null, cancellationToken);
+        /// <summary>
+        /// Asks task-result for the current state of a task. <paramref name="patient"/>: a watch that
+        /// polls again anyway (Wait-HailuoTask) outlasts a network that comes and goes, so for it an
+        /// unreachable host is a passing failure, not the end of the call.
+        /// </summary>
+        public Task<ServerTaskState> GetTaskAsync(string taskId, CancellationToken cancellationToken, bool patient = false) =>
+            WithRetriesAsync(ct => GetTaskOnceAsync(taskId, ct), null, cancellationToken, patient);
 
         // Set once a request has shown the API host unreachable: every other request of this call
         // then fails at once with the same terminating error instead of retrying on its own.
         private HailuoException? _unreachable;
 
-        private async Task<T> WithRetriesAsync<T>(Func<CancellationToken, Task<T>> attempt, RatePacer? pacer, CancellationToken cancellationToken)
+        private async Task<T> WithRetriesAsync<T>(Func<CancellationToken, Task<T>> attempt, RatePacer? pacer, CancellationToken cancellationToken, bool patient = false)
         {
             for (int n = 1; ; )
             {
-                if (Volatile.Read(ref _unreachable) is HailuoException unreachable)
+                if (!patient && Volatile.Read(ref _unreachable) is HailuoException unreachable)
                     throw unreachable;
                 using var turn = pacer == null ? null : await pacer.WaitTurnAsync(cancellationToken).ConfigureAwait(false);
                 if (pacer?.TakeLedgerProblem() is string problem)
@@ -95,7 +99,7 @@ namespace HighwayHailuo.Api
                     turn?.Counted();
                     return result;
                 }
-                catch (HailuoException ex) when (ex.ErrorId == ErrorIds.HailuoServiceUnreachable && (!ex.Retryable || n >= _retry.MaxAttempts))
+                catch (HailuoException ex) when (ex.ErrorId == ErrorIds.HailuoServiceUnreachable && !patient && (!ex.Retryable || n >= _retry.MaxAttempts))
                 {
                     // The host is not there: the rest of the call is pointless, so it ends here, for every item.
                     var final = ex.Retryable ? GiveUp(ex, n, null) : ex;
@@ -103,7 +107,7 @@ namespace HighwayHailuo.Api
                     Interlocked.CompareExchange(ref _unreachable, final, null);
                     throw Volatile.Read(ref _unreachable)!;
                 }
-                catch (HailuoException ex) when (ex.Retryable)
+                catch (HailuoException ex) when (ex.Retryable || (patient && ex.ErrorId == ErrorIds.HailuoServiceUnreachable))
                 {
                     // A 429 while the server accepts others in the window is a place in the queue,
                     // not a failure: the pacer holds the next attempt until there is room, and it
@@ -186,8 +190,9 @@ namespace HighwayHailuo.Api
                 string? taskId = response.Truncated ? null : TaskResultParser.ParseTaskId(response.Body);
                 if (taskId == null)
                     throw OutcomeUnknown(request, "the server answered " + StatusLine(response) + " without a task id", response, null);
-                if (TaskIds.Check(taskId, out _) != taskId) // trimmed or refused: not the id the server means
-                    throw TaskIdUnusable(request, taskId, TaskIds.DescribeUnusable(taskId));
+                // Trimmed or refused, it is not the id the server means; one that holds the key is not an id at all.
+                if (TaskIds.Check(taskId, out _) != taskId || RemoveKey(taskId) != taskId)
+                    throw TaskIdUnusable(request, taskId, TaskIds.DescribeUnusable(RemoveKey(taskId)!));
                 return taskId;
             }
 
@@ -225,7 +230,13 @@ namespace HighwayHailuo.Api
                         $"The task-result answer for task '{taskId}' is larger than {MaxResultBodyBytes:N0} bytes; it was not read.", response.StatusCode, retryable: true);
                 }
                 // An answer it cannot read is retryable: a proxy's HTML page or a half-written answer may be passing.
-                return TaskResultParser.Parse(response.Body, taskId);
+                var state = TaskResultParser.Parse(response.Body, taskId);
+                // The parser made its text safe to show; the key, only this client knows.
+                state.Reason = RemoveKey(state.Reason);
+                state.RawStatus = RemoveKey(state.RawStatus);
+                state.Seed = RemoveKey(state.Seed);
+                state.VideoType = RemoveKey(state.VideoType);
+                return state;
             }
 
             throw MapError(response, isSubmit: false, taskId);
@@ -255,7 +266,7 @@ namespace HighwayHailuo.Api
                 {
                     _gate.OnSuccess();
                 }
-                string? id = taskId ?? (result.IsSuccess && message.Method == HttpMethod.Post ? ServerText.Clean(TaskResultParser.ParseTaskId(result.Body), 64) : null);
+                string? id = taskId ?? (result.IsSuccess && message.Method == HttpMethod.Post ? Scrub(ServerText.Clean(TaskResultParser.ParseTaskId(result.Body), 64)) : null);
                 _log?.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} {1} -> {2} in {3} ms{4}",
                     message.Method, message.RequestUri!.AbsolutePath, StatusLine(result), clock.ElapsedMilliseconds, id == null ? "" : " (task " + id + ")"));
                 return result;

@@ -33,13 +33,18 @@ namespace HighwayHailuo.Api
         /// Which account this connection reaches: a short one-way hash of the API host and the key,
         /// so a session can tell its tasks apart by connection without keeping the key. Null without a key.
         /// </summary>
-        public string? Account => ApiKey == null ? null : _account ??= AccountOf(BaseUri, RevealKey()!);
+        public string? Account => ApiKey == null ? null : _account ??= Fingerprint("HighwayHailuo connection", BaseUri, RevealKey()!);
         private string? _account;
 
-        private static string AccountOf(Uri baseUri, string key)
+        /// <summary>
+        /// 16 hex digits of SHA-256 over a purpose, the API host and the key (and more, when given):
+        /// a name for an account from which the key cannot be recovered.
+        /// </summary>
+        public static string Fingerprint(string purpose, Uri baseUri, string? apiKey, string? more = null)
         {
             using var sha = System.Security.Cryptography.SHA256.Create();
-            byte[] hash = sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes("HighwayHailuo connection\n" + baseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant() + "\n" + key));
+            string input = purpose + "\n" + baseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant() + "\n" + (apiKey ?? "") + (more == null ? "" : "\n" + more);
+            byte[] hash = sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(input));
             return BitConverter.ToString(hash, 0, 8).Replace("-", "").ToLowerInvariant();
         }
 

@@ -13,13 +13,15 @@ namespace HighwayHailuo.Api
         // Enough connections per server for the largest -ThrottleLimit.
         internal const int MaxConnectionsPerServer = 64;
 
-        private static readonly Lazy<HttpClient> s_api = new Lazy<HttpClient>(() => Create(allowRedirects: false), LazyThreadSafetyMode.ExecutionAndPublication);
-        private static readonly Lazy<HttpClient> s_download = new Lazy<HttpClient>(() => Create(allowRedirects: true), LazyThreadSafetyMode.ExecutionAndPublication);
+        private static readonly Lazy<HttpClient> s_api = new Lazy<HttpClient>(() => Create(allowRedirects: false, decompress: true), LazyThreadSafetyMode.ExecutionAndPublication);
+        // Videos are asked for as they are stored (no Accept-Encoding): a resumed download counts bytes
+        // of the file itself, which a gzip-encoded answer's Range offsets would not be.
+        private static readonly Lazy<HttpClient> s_download = new Lazy<HttpClient>(() => Create(allowRedirects: true, decompress: false), LazyThreadSafetyMode.ExecutionAndPublication);
 
         public static HttpClient Api => s_api.Value;
         public static HttpClient Download => s_download.Value;
 
-        private static HttpClient Create(bool allowRedirects)
+        private static HttpClient Create(bool allowRedirects, bool decompress)
         {
             var handler = new HttpClientHandler
             {
@@ -27,7 +29,7 @@ namespace HighwayHailuo.Api
                 UseCookies = false,
                 MaxConnectionsPerServer = MaxConnectionsPerServer,
             };
-            if (handler.SupportsAutomaticDecompression)
+            if (decompress && handler.SupportsAutomaticDecompression)
                 handler.AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate;
             // Timeouts are per request (linked cancellation tokens), so the client itself never times out.
             var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };

@@ -8,7 +8,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Security.Cryptography;
 using System.Text;
 using HighwayHailuo.Locking;
 
@@ -104,19 +103,10 @@ namespace HighwayHailuo.Api
         /// An account's name in the ledger: 16 hex digits of SHA-256 over host, key and endpoint (the
         /// server limits each model on its own), from which the key cannot be recovered.
         /// </summary>
-        public static string AccountOf(Uri baseUri, string? apiKey, string endpoint)
-        {
-            using var sha = SHA256.Create();
-            // The first endpoint keeps the account it had before there were others, so limits learned
-            // then still hold and a process of an earlier version shares its window.
-            string input = "HighwayHailuo rate account\n" + baseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant() + "\n" + (apiKey ?? "")
-                + (endpoint == HailuoModels.DefaultEndpoint.Name ? "" : "\n" + endpoint);
-            byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(input));
-            var text = new StringBuilder(16);
-            for (int i = 0; i < 8; i++)
-                text.Append(hash[i].ToString("x2", CultureInfo.InvariantCulture));
-            return text.ToString();
-        }
+        // The first endpoint keeps the account it had before there were others, so limits learned
+        // then still hold and a process of an earlier version shares its window.
+        public static string AccountOf(Uri baseUri, string? apiKey, string endpoint) =>
+            HighwayConnection.Fingerprint("HighwayHailuo rate account", baseUri, apiKey, endpoint == HailuoModels.DefaultEndpoint.Name ? null : endpoint);
 
         public override T Change<T>(DateTime now, Func<RateWindow, T> change)
         {

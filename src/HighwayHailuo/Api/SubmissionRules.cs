@@ -36,8 +36,7 @@ namespace HighwayHailuo.Api
                     "{0} makes videos from images only; for text to video (-TextOnly) use -Model {1}.",
                     name, string.Join(" or -Model ", HailuoModels.Offering(withImage: false))));
             if (lastFrame && textOnly)
-                return new HailuoException(ErrorIds.LastFrameNeedsFirstFrame,
-                    "A last frame (-LastFrame) needs a first frame: give an image (-Path) instead of -TextOnly.");
+                return LastFrameNeedsFirstFrame();
             if (lastFrame && !endpoint.TakesLastFrame)
                 return new HailuoException(ErrorIds.LastFrameNotSupported, string.Format(CultureInfo.InvariantCulture,
                     "{0} takes no last frame; -LastFrame needs -Model {1}.",
@@ -47,6 +46,11 @@ namespace HighwayHailuo.Api
                     "{0} takes no fast_pretreatment, so -FastPretreatment cannot apply to it; leave the switch out.", name));
             return null;
         }
+
+        /// <summary>A last frame with -TextOnly: the same whatever the model.</summary>
+        public static HailuoException LastFrameNeedsFirstFrame() =>
+            new HailuoException(ErrorIds.LastFrameNeedsFirstFrame,
+                "A last frame (-LastFrame) needs a first frame: give an image (-Path) instead of -TextOnly.");
 
         /// <summary>A length the model table offers.</summary>
         public static HailuoException? DurationError(int duration) =>
@@ -71,21 +75,25 @@ namespace HighwayHailuo.Api
                 : new HailuoException(ErrorIds.DurationResolutionMismatch,
                     "A 10-second video is available at 768P only; use -Duration 6 for 1080P or -Resolution 768P for 10 seconds.");
 
-        /// <summary>A prompt given, 1 to 2000 characters, that is not an image's path or URL.</summary>
-        public static HailuoException? PromptError(string? prompt)
+        /// <summary>
+        /// A prompt given, not blank and not an image's path or URL (as typed), and of 1 to 2000
+        /// characters as sent (with the camera moves appended; the same text when there are none).
+        /// </summary>
+        public static HailuoException? PromptError(string? prompt, string? sent = null)
         {
+            sent ??= prompt;
             if (prompt == null)
                 return new HailuoException(ErrorIds.PromptMissing,
                     "No prompt was given; every video needs one: add -Prompt 'what the video shows' (or a Prompt column for rows).");
             if (string.IsNullOrWhiteSpace(prompt))
                 return new HailuoException(ErrorIds.PromptEmpty, "The prompt is empty; every video needs a prompt of 1 to 2000 characters.");
-            if (prompt.Length > ImageLimits.MaxPromptLength)
-                return new HailuoException(ErrorIds.PromptTooLong,
-                    string.Format(CultureInfo.InvariantCulture, "The prompt is {0:N0} characters; the limit is {1:N0}.", prompt.Length, ImageLimits.MaxPromptLength));
             if (LooksLikeImagePath(prompt))
                 return new HailuoException(ErrorIds.PromptLooksLikePath, string.Format(CultureInfo.InvariantCulture,
                     "The prompt '{0}' is the name of an image, not a description of a video. Give images with -Path (or pipe them) and describe the video with -Prompt; under -TextOnly every piped or positional string is a prompt.",
                     PromptPreview.Cut(prompt.Trim(), 120)));
+            if (sent!.Length > ImageLimits.MaxPromptLength)
+                return new HailuoException(ErrorIds.PromptTooLong, string.Format(CultureInfo.InvariantCulture,
+                    "The prompt is {0:N0} characters{1}; the limit is {2:N0}.", sent.Length, sent.Length == prompt.Length ? "" : " with its camera moves", ImageLimits.MaxPromptLength));
             return null;
         }
 

@@ -206,8 +206,7 @@ namespace HighwayHailuo.Commands
             }
             else if (TextOnly && values.LastFrame != null && _commandLine.Contains(nameof(LastFrame)))
             {
-                Stop(new HailuoException(ErrorIds.LastFrameNeedsFirstFrame,
-                    "A last frame (-LastFrame) needs a first frame: give an image (-Path) instead of -TextOnly."), LastFrame);
+                Stop(SubmissionRules.LastFrameNeedsFirstFrame(), LastFrame); // whatever model a row names
             }
             if (RuleSettled(nameof(Duration)) && SubmissionRules.DurationError(Duration) is HailuoException badDuration)
                 Stop(badDuration, Duration);
@@ -216,7 +215,7 @@ namespace HighwayHailuo.Commands
             if (RuleSettled(nameof(Duration), nameof(Resolution)) && PairError(values, modelSettled: RuleSettled(nameof(Model))) is HailuoException mismatch)
                 Stop(mismatch, null);
             if (RuleSettled(nameof(Prompt)) && !positionalPrompt && !(TextOnly && MyInvocation.ExpectingInput)
-                && SubmissionRules.PromptError(values.Prompt) is HailuoException badPrompt)
+                && SubmissionRules.PromptError(values.Typed, values.Prompt) is HailuoException badPrompt)
                 Stop(WithTextOnlyHint(badPrompt), Prompt);
             // A last frame on the command line ends every video: a bad one is one error, not one per image.
             if (!TextOnly && _commandLine.Contains(nameof(LastFrame)) && !string.IsNullOrWhiteSpace(LastFrame))
@@ -337,7 +336,7 @@ namespace HighwayHailuo.Commands
 
         /// <summary>What one pipeline record asks for, read on the pipeline thread.</summary>
         private ItemValues ItemValuesOf(string? typed) =>
-            new ItemValues(Model, typed == null ? null : CameraCommands.Append(typed, CameraMovement), Duration, Resolution,
+            new ItemValues(Model, typed, typed == null ? null : CameraCommands.Append(typed, CameraMovement), Duration, Resolution,
                 string.IsNullOrWhiteSpace(LastFrame) ? null : LastFrame!.Trim());
 
         private ItemValues CommandLineValues() => ItemValuesOf(Prompt);
@@ -345,9 +344,10 @@ namespace HighwayHailuo.Commands
         /// <summary>One item's values, as bound (the checks normalise and refuse them).</summary>
         private sealed class ItemValues
         {
-            public ItemValues(string model, string? prompt, int duration, string resolution, string? lastFrame)
+            public ItemValues(string model, string? typed, string? prompt, int duration, string resolution, string? lastFrame)
             {
                 Model = model;
+                Typed = typed;
                 Prompt = prompt;
                 Duration = duration;
                 Resolution = resolution;
@@ -355,6 +355,9 @@ namespace HighwayHailuo.Commands
             }
 
             public string Model { get; }
+            /// <summary>The prompt as given: what must be there, not blank, and not an image's name.</summary>
+            public string? Typed { get; }
+            /// <summary>The prompt as sent: with the camera moves of -CameraMovement, within the length limit.</summary>
             public string? Prompt { get; }
             public int Duration { get; }
             public string Resolution { get; }
@@ -371,14 +374,26 @@ namespace HighwayHailuo.Commands
             // Bound from the pipeline or the first positional argument, so reset for every record.
             object? input = _textOnlyInput?.InputObject;
             if (input == null)
-                return Prompt;
+            {
+                if (!MyInvocation.ExpectingInput)
+                    return Prompt;
+                Refuse(new HailuoException(ErrorIds.PromptMissing,
+                    "A piped $null has no prompt; with -TextOnly, pipe strings or rows with a Prompt column."), null);
+                return null;
+            }
             object value = input is PSObject wrapped ? wrapped.BaseObject : input;
             // An image under -TextOnly would be left out, and a paid text-only video made where an
             // image video was meant: a file, a task with an image, or anything with an image property.
+            // A string's PSPath is its file's (Get-Content gives one to every line of a prompts file):
+            // an image only when that file is one.
             string? image = value switch
             {
                 FileSystemInfo file => file.FullName,
                 HailuoTask task => task.SourceImage,
+                string => input is PSObject line
+                    ? ImageInputNames.FirstValue(line, ImageInputNames.All.Where(n => n != ImageInputNames.PSPath))?.ToString()
+                      ?? (ImageInputNames.FirstValue(line, new[] { ImageInputNames.PSPath })?.ToString() is string source && ImageFormatExtensions.HasImageFileExtension(source) ? source : null)
+                    : null,
                 _ => input is PSObject bag ? ImageInputNames.FirstValue(bag, ImageInputNames.All)?.ToString() : null,
             };
             if (image != null)
@@ -503,7 +518,7 @@ namespace HighwayHailuo.Commands
                 if (SubmissionRules.DurationResolutionError(endpoint!, item.Duration, resolution) is HailuoException mismatch)
                     throw mismatch;
                 reads = new[] { nameof(Prompt) };
-                if (SubmissionRules.PromptError(item.Prompt) is HailuoException badPrompt)
+                if (SubmissionRules.PromptError(item.Typed, item.Prompt) is HailuoException badPrompt)
                     throw badPrompt;
                 reads = new[] { nameof(LastFrame) };
                 RequestImage? last = item.LastFrame == null ? null
@@ -518,7 +533,7 @@ namespace HighwayHailuo.Commands
             {
                 // Values no row brought are the command line's (or the defaults): every item would fail
                 // the same way, so the call stops, once, after what is already in flight is written.
-                if (reads.Length > 0 && !reads.Any(FromThisRow))
+                if (reads.Length > 0 && !reads.Any(FromThisItem))
                 {
                     _runner!.WaitAll();
                     throw new FatalErrorException(HailuoErrors.Record(ex, target));
@@ -580,6 +595,11 @@ namespace HighwayHailuo.Commands
         }
 
         private bool FromThisRow(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter) && !_commandLine.Contains(parameter);
+
+        // Under -TextOnly a piped string (or a piped object's Prompt) is the item's own prompt, even
+        // though it arrives through the pipeline input rather than -Prompt.
+        private bool FromThisItem(string parameter) =>
+            FromThisRow(parameter) || (parameter == nameof(Prompt) && TextOnly && MyInvocation.ExpectingInput);
 
         private static string TextOnlyDescription(string prompt) =>
             PromptPreview.Quoted(prompt) + " (text only)";

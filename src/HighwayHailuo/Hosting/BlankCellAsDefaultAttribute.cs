@@ -39,12 +39,11 @@ namespace HighwayHailuo.Hosting
             {
                 case int whole:
                     return whole;
-                case long or short or byte or uint or ulong or ushort or sbyte:
-                    return long.TryParse(System.Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Integer, CultureInfo.InvariantCulture, out long n)
-                        && n >= int.MinValue + 1 && n <= int.MaxValue ? (int)n : SubmissionRules.NotAWholeNumber;
-                case double or float or decimal:
-                    double d = System.Convert.ToDouble(value, CultureInfo.InvariantCulture);
-                    return d == System.Math.Floor(d) && d > int.MinValue && d <= int.MaxValue ? (int)d : SubmissionRules.NotAWholeNumber;
+                case long or short or byte or uint or ulong or ushort or sbyte or double or float or decimal:
+                    decimal number;
+                    try { number = System.Convert.ToDecimal(value, CultureInfo.InvariantCulture); }
+                    catch (System.OverflowException) { return SubmissionRules.NotAWholeNumber; }
+                    return number == decimal.Truncate(number) && number > int.MinValue && number <= int.MaxValue ? (int)number : SubmissionRules.NotAWholeNumber;
                 case string text:
                     return int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int parsed) && parsed != SubmissionRules.NotAWholeNumber
                         ? parsed : SubmissionRules.NotAWholeNumber;

@@ -61,6 +61,7 @@ namespace HighwayHailuo.Saving
             string tempPath = finalPath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".partial";
             bool refreshed = false;
             int unproven = 0;
+            var version = new StoredVersion();
             try
             {
                 for (int attempt = 1; ; attempt++)
@@ -68,7 +69,7 @@ namespace HighwayHailuo.Saving
                     HailuoException failure;
                     try
                     {
-                        if (await DownloadOnceAsync(taskId, url, tempPath, cancellationToken).ConfigureAwait(false))
+                        if (await DownloadOnceAsync(taskId, url, tempPath, version, cancellationToken).ConfigureAwait(false))
                         {
                             MoveIntoPlace(taskId, tempPath, finalPath, overwrite);
                             return new FileInfo(finalPath).Length;
@@ -114,7 +115,7 @@ namespace HighwayHailuo.Saving
         /// One request: the video, or the rest of it after what the temporary file already holds.
         /// Returns true when the file is proven whole, false when the body ended without proof.
         /// </summary>
-        private async Task<bool> DownloadOnceAsync(string taskId, Uri url, string tempPath, CancellationToken cancellationToken)
+        private async Task<bool> DownloadOnceAsync(string taskId, Uri url, string tempPath, StoredVersion version, CancellationToken cancellationToken)
         {
             using var slot = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
             using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -128,7 +129,12 @@ namespace HighwayHailuo.Saving
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, url);
                 if (resumeFrom > 0)
+                {
                     request.Headers.Range = new RangeHeaderValue(resumeFrom, null);
+                    // Only the rest of the same stored file: a changed one is sent whole (200) and restarts.
+                    if (version.Condition != null)
+                        request.Headers.IfRange = version.Condition;
+                }
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -167,6 +173,8 @@ namespace HighwayHailuo.Saving
 
                 var range = response.Content.Headers.ContentRange;
                 bool resumed = status == 206 && range != null && range.From == resumeFrom;
+                if (!resumed)
+                    version.Remember(response); // the file this download now holds the start of
                 if (status == 206 && !resumed)
                 {
                     TryDelete(tempPath);
@@ -176,8 +184,9 @@ namespace HighwayHailuo.Saving
                 long? expected = resumed
                     ? range!.Length ?? (response.Content.Headers.ContentLength + start)
                     : response.Content.Headers.ContentLength;
-                // Chunked framing has its own end: a body cut inside it fails the read.
-                bool framed = response.Headers.TransferEncodingChunked == true;
+                // Chunked framing has its own end: a body cut inside it fails the read. It proves a whole
+                // answer, not that a part (206 with no total) reached the end of the file.
+                bool framed = response.Headers.TransferEncodingChunked == true && !resumed;
                 long written = await CopyBodyAsync(taskId, response, tempPath, resumed, start, stall, cancellationToken).ConfigureAwait(false);
 
                 if (expected.HasValue && expected.Value != written)
@@ -203,9 +212,14 @@ namespace HighwayHailuo.Saving
                 // about 0.8x of a bare copy with it, 0.9-1.0x without; docs/performance.md).
                 target = new FileStream(tempPath, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1, useAsync: false);
             }
+            catch (IOException ex) when (IoFailure.IsSharingConflict(ex))
+            {
+                // Another program (a virus scanner, a sync client) holds the file for a moment.
+                throw Failed(taskId, "its temporary file is in use by another program", null, retryable: true, ex);
+            }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw WriteFailed(taskId, tempPath, ex, everyFile: true); // the folder takes no new file
+                throw WriteFailed(taskId, tempPath, ex, everyFile: ex is UnauthorizedAccessException || IoFailure.AffectsEveryFile((IOException)ex));
             }
 
             // Two pooled buffers: the next read from the network overlaps the write of the last one to disk.
@@ -307,6 +321,22 @@ namespace HighwayHailuo.Saving
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 throw WriteFailed(taskId, finalPath, ex, everyFile: ex is IOException io && IoFailure.AffectsEveryFile(io));
+            }
+        }
+
+        /// <summary>Which stored file a download holds the start of: its ETag, or else its Last-Modified date.</summary>
+        private sealed class StoredVersion
+        {
+            public RangeConditionHeaderValue? Condition { get; private set; }
+
+            public void Remember(HttpResponseMessage response)
+            {
+                if (response.Headers.ETag is EntityTagHeaderValue tag && !tag.IsWeak)
+                    Condition = new RangeConditionHeaderValue(tag);
+                else if (response.Content.Headers.LastModified is DateTimeOffset modified)
+                    Condition = new RangeConditionHeaderValue(modified);
+                else
+                    Condition = null;
             }
         }
 

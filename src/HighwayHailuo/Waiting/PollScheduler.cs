@@ -74,15 +74,16 @@ namespace HighwayHailuo.Waiting
             ServerTaskState state;
             try
             {
-                state = await _client.GetTaskAsync(entry.TaskId, cancellationToken).ConfigureAwait(false);
+                state = await _client.GetTaskAsync(entry.TaskId, cancellationToken, patient: true).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (HailuoException ex) when (ex.Retryable && !ex.IsTerminating)
+            catch (HailuoException ex) when ((ex.Retryable || ex.ErrorId == ErrorIds.HailuoServiceUnreachable) && !ex.IsTerminating)
             {
-                // The read was already retried; a longer outage must not drop a paid task.
+                // The read was already retried; a longer outage (a network that drops, a name that
+                // stops resolving while the Wi-Fi reconnects) must not drop a paid task.
                 if (!entry.Warned)
                     _listener.OnWarning($"Could not check task '{entry.TaskId}' ({ex.Message}); still waiting.");
                 entry.Warned = true;
