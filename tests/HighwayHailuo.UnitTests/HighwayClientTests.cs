@@ -135,6 +135,28 @@ public sealed class HighwayClientTests
     }
 
     [Fact]
+    public async Task AWaitsPollsOutlastANetworkThatComesAndGoes()
+    {
+        // Wait-HailuoTask polls again later anyway: for it a host that is gone for a while (a Wi-Fi
+        // reconnect) is a passing failure, and it does not end the call for anyone else.
+        for (int i = 0; i < 5; i++)
+            _stub.Then(new HttpRequestException("unreachable", new SocketException((int)SocketError.NetworkUnreachable)));
+        for (int i = 0; i < 5; i++)
+            _stub.Then(new HttpRequestException("no such host", new SocketException((int)SocketError.HostNotFound)));
+        _stub.Then(HttpStatusCode.OK, """{"task":{"status":"TASK_STATUS_PROCESSING"}}""");
+        var client = Client();
+
+        var gone = await Assert.ThrowsAsync<HailuoException>(() => client.GetTaskAsync("t-1", default, patient: true));
+        var stillGone = await Assert.ThrowsAsync<HailuoException>(() => client.GetTaskAsync("t-1", default, patient: true));
+        var back = await client.GetTaskAsync("t-1", default, patient: true);
+
+        Assert.Equal((ErrorIds.HailuoServiceUnreachable, false), (gone.ErrorId, gone.IsTerminating));
+        Assert.False(stillGone.IsTerminating); // even a name that stopped resolving
+        Assert.Equal(HailuoTaskStatus.Processing, back.Status);
+        Assert.Equal(11, _stub.Requests.Count); // five attempts each time, then the answer
+    }
+
+    [Fact]
     public async Task ConnectionsRefusedThroughEveryAttemptEndTheCallForEveryRequest()
     {
         for (int i = 0; i < 5; i++)
