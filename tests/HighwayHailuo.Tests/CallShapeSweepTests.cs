@@ -34,8 +34,8 @@ public sealed class CallShapeSweepTests
             """, s_sweep).ThrowIfFailed().Output.Select(o => o.ToString()).ToArray();
 
         Assert.True(int.Parse(counts[0]) >= 3000, $"{counts[0]} shapes");
-        Assert.True(int.Parse(counts[1]) >= 12, $"{counts[1]} ways of giving the image"); // missing, position, 2 names, 2 values, 6 properties, a task
-        Assert.Equal("5", counts[2]); // missing, name, position, value, property
+        Assert.True(int.Parse(counts[1]) >= 14, $"{counts[1]} ways of giving the image"); // missing, position, 2 names, 3 values, 6 properties, a task
+        Assert.Equal("6", counts[2]); // missing, name, position, a piped string, a Get-Content line, property
         Assert.Equal(",Hailuo-2.3,Hailuo-2.3-Fast,Hailuo-02", counts[3]);
     }
 
