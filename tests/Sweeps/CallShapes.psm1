@@ -510,7 +510,7 @@ function Compare-HailuoShapeOutcome([object] $Shape, [object] $Expected, [object
                     $problems.Add("the task written out does not match the submission: $($task | ForEach-Object { "$($_.TaskId) $($_.Model) '$($_.Prompt)'" })")
                 }
                 if ($actual.Journal) {
-                    $recorded = @(Get-Content -LiteralPath $actual.Journal | Select-Object -Skip 1 | ConvertFrom-Json | Where-Object state -eq 'submitted')
+                    $recorded = @(Get-Content -LiteralPath $actual.Journal | ConvertFrom-Json | Where-Object { $_.PSObject.Properties['state'] -and $_.state -eq 'submitted' })
                     if ($recorded.Count -ne 1 -or $recorded[0].taskId -ne $sent.taskId) { $problems.Add("the journal does not hold the one submitted task $($sent.taskId)") }
                 }
             }

@@ -134,7 +134,7 @@ function Test-HailuoFaultCase {
     $submissions = @($after.submissions)
     $byImage = $submissions | Group-Object imageSha256 | Where-Object Count -gt 1
     if ($byImage) { $problems.Add("an image was billed $(@($byImage)[0].Count) times") }
-    $journal = @(Get-Content -LiteralPath (Join-Path $folder 'run.jsonl') -ErrorAction Ignore | Select-Object -Skip 1 | ForEach-Object { $_ | ConvertFrom-Json })
+    $journal = @(Get-Content -LiteralPath (Join-Path $folder 'run.jsonl') -ErrorAction Ignore | ConvertFrom-Json | Where-Object { -not $_.PSObject.Properties['highwayHailuoJournal'] })
     # A paid task the journal does not name must be one of its unknown outcomes: never forgotten.
     $named = @($journal | ForEach-Object { $_.PSObject.Properties['taskId'] } | Where-Object { $_ } | ForEach-Object Value)
     $unnamed = @($submissions | Where-Object { $named -notcontains $_.taskId })
