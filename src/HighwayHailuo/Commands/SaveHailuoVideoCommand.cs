@@ -214,7 +214,7 @@ namespace HighwayHailuo.Commands
             }
             if (!ShouldProcess(path, $"Save the video of task {task.TaskId}"))
                 return;
-            EnsureFolder(task);
+            EnsureFolder();
             _runner!.Start(() => DownloadAsync(task, path));
         }
 
@@ -246,7 +246,7 @@ namespace HighwayHailuo.Commands
         /// folder that cannot be written (read-only disk, no permission, full) fails every video the
         /// same way, so the call stops there and fetches nothing.
         /// </summary>
-        private void EnsureFolder(HailuoTask task)
+        private void EnsureFolder()
         {
             if (_folderReady)
                 return;
@@ -268,9 +268,8 @@ namespace HighwayHailuo.Commands
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                var failure = VideoDownloader.WriteFailed(task.TaskId, _folder, ex, everyFile: true);
-                ThrowTerminatingError(HailuoErrors.Record(failure.WithMessage(
-                    $"Cannot save into '{_folder}': {(ex is IOException io && IoFailure.IsDiskFull(io) ? "the disk is full" : ex.Message)} Nothing was downloaded."), Destination));
+                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.VideoWriteFailed,
+                    $"Cannot save into '{_folder}': {(ex is IOException io && IoFailure.IsDiskFull(io) ? "the disk is full" : ex.Message)} Nothing was downloaded.", Destination, ex));
             }
             _folderReady = true;
         }
