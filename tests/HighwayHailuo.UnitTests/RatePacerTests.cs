@@ -14,6 +14,8 @@ public sealed class RatePacerTests
     private DateTime _now = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
     private readonly List<TimeSpan> _waits = new();
 
+    internal static TimeSpan OneSlice(double windowSeconds) => TimeSpan.FromTicks(TimeSpan.FromSeconds(windowSeconds).Ticks / RateWindow.Slices);
+
     private RatePacer Pacer(double windowSeconds = 60) => new(TimeSpan.FromSeconds(windowSeconds))
     {
         UtcNow = () => _now,
@@ -46,8 +48,9 @@ public sealed class RatePacerTests
         Assert.Equal(3, pacer.Limit);
         var turn = await pacer.WaitTurnAsync(default);
 
-        // The first acceptance leaves the window at 60 s: 30 s after the refusal.
-        Assert.Equal(TimeSpan.FromSeconds(30), Assert.Single(_waits));
+        // The first acceptance leaves the server's window at 60 s, 30 s after the refusal; the
+        // pacer counts in slices of 1/600 of the window and forgets it one slice later, never sooner.
+        Assert.Equal(TimeSpan.FromSeconds(30) + OneSlice(60), Assert.Single(_waits));
         turn.Counted();
     }
 
@@ -196,10 +199,10 @@ public sealed class SharedRateLedgerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private string LedgerPath => Path.Combine(_dir, "rate-ledger.txt");
+    private string LedgerPath => Path.Combine(_dir, "rate-ledger-2.txt");
 
     private RatePacer Pacer(string key = "key-one", string? path = null) =>
-        new(TimeSpan.FromSeconds(60), new FileRateLedger(path ?? LedgerPath, FileRateLedger.AccountOf(Host, key, Endpoint)))
+        new(new FileRateLedger(path ?? LedgerPath, FileRateLedger.AccountOf(Host, key, Endpoint), TimeSpan.FromSeconds(60)))
         {
             UtcNow = () => _now,
             Delay = (d, _) => { _waits.Add(d); _now += d; return Task.CompletedTask; },
@@ -219,9 +222,9 @@ public sealed class SharedRateLedgerTests : IDisposable
         Assert.Equal(2, second.Limit);
         Assert.Equal(0, second.Refusals);
         (await second.WaitTurnAsync(default)).Counted();
-        // The first acceptance (at 0 s) leaves the window at 60 s, 40 s after the refusal; the
-        // shared window is looked at again every 250 ms meanwhile.
-        Assert.Equal(TimeSpan.FromSeconds(40), _waits.Aggregate(TimeSpan.Zero, (a, b) => a + b));
+        // The first acceptance (at 0 s) leaves the window at 60 s (and a slice), 40 s after the
+        // refusal; the shared window is looked at again every 250 ms meanwhile.
+        Assert.Equal(TimeSpan.FromSeconds(40) + RatePacerTests.OneSlice(60), _waits.Aggregate(TimeSpan.Zero, (a, b) => a + b));
         Assert.All(_waits, w => Assert.True(w <= TimeSpan.FromMilliseconds(250)));
     }
 
@@ -270,7 +273,7 @@ public sealed class SharedRateLedgerTests : IDisposable
     {
         string account = FileRateLedger.AccountOf(Host, "key-one", Endpoint);
         File.WriteAllText(LedgerPath,
-            $"HighwayHailuo rate ledger 1\nL {account} 1 {_now.Ticks}\nE {account} {_now.Ticks} 777\nE {account} 12");
+            $"HighwayHailuo rate ledger 2\nL {account} 1 {_now.Ticks}\nF {account} {_now.Ticks} 777\nF {account} 12");
         var pacer = Pacer();
 
         (await pacer.WaitTurnAsync(default)).Counted(); // the dead entry held the one place for a window
@@ -312,7 +315,7 @@ public sealed class SharedRateLedgerTests : IDisposable
     {
         string blocked = Path.Combine(_dir, "a-file");
         File.WriteAllText(blocked, "not a folder");
-        var pacer = Pacer(path: Path.Combine(blocked, "rate-ledger.txt"));
+        var pacer = Pacer(path: Path.Combine(blocked, "rate-ledger-2.txt"));
 
         (await pacer.WaitTurnAsync(default)).Counted();
         Assert.True((await pacer.WaitTurnAsync(default)).RateLimited());

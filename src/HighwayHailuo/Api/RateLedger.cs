@@ -1,33 +1,25 @@
-// Where a submission pacer keeps its window: the submissions the server counted (and those still
-// in flight) and the limit learned from a 429. The server limits the account, not the process, so
-// every process and runspace of this user that submits with the same key to the same host shares
-// one window through a small file, changed only under a lock that the operating system releases
-// when its holder dies (RegionLockFile). Unit tests and a machine without a writable profile get
-// a window kept in memory instead.
+// Where a submission pacer keeps its window (RateWindow): the acceptances the server counted,
+// the submissions still in flight and the limit learned from a 429. The server limits the account,
+// not the process, so every process and runspace of this user that submits with the same key to
+// the same host shares one window through a small file, changed only under a lock that the
+// operating system releases when its holder dies (RegionLockFile). Unit tests and a machine
+// without a writable profile get a window kept in memory instead.
 using System;
-using System.Collections.Generic;
-using System.Globalization;
+using System.Buffers;
+using System.Buffers.Text;
 using System.IO;
 using System.Text;
 using HighwayHailuo.Locking;
 
 namespace HighwayHailuo.Api
 {
-    /// <summary>One account's window, as the pacer reads and changes it.</summary>
-    internal sealed class RateWindow
-    {
-        /// <summary>Submissions in the window, oldest first; a nonzero token marks one still in flight (its turn's id).</summary>
-        public List<(DateTime Time, long Token)> Entries { get; } = new List<(DateTime, long)>();
-
-        /// <summary>The learned number of submissions per window, or null while none was refused.</summary>
-        public int? Limit { get; set; }
-
-        /// <summary>When the limit was last learned or raised.</summary>
-        public DateTime LimitCheckedAt { get; set; }
-    }
-
     internal abstract class RateLedger
     {
+        protected RateLedger(TimeSpan window) => Window = window;
+
+        /// <summary>The length of the window the server counts submissions in.</summary>
+        public TimeSpan Window { get; }
+
         /// <summary>True when other processes may change the window too, so a waiter must look again now and then.</summary>
         public abstract bool Shared { get; }
 
@@ -41,11 +33,13 @@ namespace HighwayHailuo.Api
         public abstract T Change<T>(DateTime now, Func<RateWindow, T> change);
 
         /// <summary>A window in this pacer's memory only.</summary>
-        public static RateLedger InMemory() => new MemoryLedger();
+        public static RateLedger InMemory(TimeSpan window) => new MemoryLedger(window);
 
         private sealed class MemoryLedger : RateLedger
         {
-            private readonly RateWindow _window = new RateWindow();
+            private readonly RateWindow _window;
+
+            public MemoryLedger(TimeSpan window) : base(window) => _window = new RateWindow(window);
 
             public override bool Shared => false;
 
@@ -58,32 +52,48 @@ namespace HighwayHailuo.Api
     }
 
     /// <summary>
-    /// The window of one account (API host and key) shared by every process of this user through
-    /// one ledger file in the user's local application data. The file names each account by a
-    /// truncated SHA-256 of host and key, never the key. Writes are small and made under the lock;
-    /// a record torn by a crash is skipped when read, which can only make the pacer forget.
+    /// The window of one account (API host, key and endpoint) shared by every process of this user
+    /// through one ledger file in the user's local application data. The file names each account
+    /// by a truncated SHA-256 of host and key, never the key. Each account takes a few lines however
+    /// many submissions its window holds, so a change reads and writes a few kilobytes at most, and
+    /// is parsed from the bytes without making a string of them. A line torn by a crash is skipped
+    /// when read, which can only make the pacer forget.
     /// </summary>
+    /// <remarks>
+    /// The lines (numbers in decimal, times in UTC ticks):
+    ///   L account limit checked-at          the learned limit
+    ///   A account slice-ticks first-slice c1,c2,...   acceptances per slice, from first-slice on
+    ///   F account started-at token           a submission in flight
+    /// </remarks>
     internal sealed class FileRateLedger : RateLedger
     {
-        private const string Header = "HighwayHailuo rate ledger 1";
+        // Version 1 kept one line per submission (rate-ledger.txt); its processes keep their own file.
+        private const string FileName = "rate-ledger-2.txt";
+        private static readonly byte[] s_header = Encoding.ASCII.GetBytes("HighwayHailuo rate ledger 2\n");
         private static readonly TimeSpan s_lockPatience = TimeSpan.FromSeconds(5);
-        // Other accounts' pacers trim their own windows; these bounds only keep the file small.
+        // Other accounts' pacers tidy their own windows; these bounds only keep the file small.
         private static readonly TimeSpan s_keepOthersEntriesFor = TimeSpan.FromHours(1);
         private static readonly TimeSpan s_keepOthersLimitFor = TimeSpan.FromDays(1);
+        // A ledger is a few kilobytes; anything past this is not one, and is dropped when rewritten.
+        private const int MaxFileBytes = 1024 * 1024;
 
         private readonly string _path;
         private readonly RegionLockFile _lock;
-        private readonly string _account;
-        private readonly RateLedger _fallback = InMemory();
+        private readonly byte[] _account;
+        private readonly RateLedger _fallback;
+        // This account's window, read afresh from the file on every change (under the lock, so one user at a time).
+        private readonly RateWindow _window;
         private volatile bool _fellBack;
         private bool _folderMade;
         private string? _problem;
 
-        public FileRateLedger(string path, string account)
+        public FileRateLedger(string path, string account, TimeSpan window) : base(window)
         {
             _path = path;
-            _account = account;
+            _account = Encoding.ASCII.GetBytes(account);
             _lock = RegionLockFile.For(path + ".lock");
+            _window = new RateWindow(window);
+            _fallback = InMemory(window);
         }
 
         public override bool Shared => !_fellBack;
@@ -93,10 +103,11 @@ namespace HighwayHailuo.Api
         /// <summary>The default ledger file: per user, so no other user can plant or read it.</summary>
         public static string? DefaultPath()
         {
-            string root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+            // DoNotVerify: a fresh account or container may not have the folder yet; it is made on first use.
+            string root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
             if (string.IsNullOrEmpty(root))
                 return null;
-            return Path.Combine(Path.Combine(root, "HighwayHailuo"), "rate-ledger.txt");
+            return Path.Combine(Path.Combine(root, "HighwayHailuo"), FileName);
         }
 
         /// <summary>
@@ -104,15 +115,21 @@ namespace HighwayHailuo.Api
         /// server limits each model on its own), from which the key cannot be recovered.
         /// </summary>
         // The first endpoint keeps the account it had before there were others, so limits learned
-        // then still hold and a process of an earlier version shares its window.
+        // then still hold.
         public static string AccountOf(Uri baseUri, string? apiKey, string endpoint) =>
             HighwayConnection.Fingerprint("HighwayHailuo rate account", baseUri, apiKey, endpoint == HailuoModels.DefaultEndpoint.Name ? null : endpoint);
+
+        /// <summary>Bytes this ledger read from and wrote to its file, for the tests that hold the cost per submission constant.</summary>
+        internal long BytesRead { get; private set; }
+        internal long BytesWritten { get; private set; }
 
         public override T Change<T>(DateTime now, Func<RateWindow, T> change)
         {
             if (!_fellBack)
             {
                 bool locked = false;
+                byte[]? before = null;
+                var after = new LedgerWriter();
                 try
                 {
                     if (!_folderMade)
@@ -123,12 +140,14 @@ namespace HighwayHailuo.Api
                     locked = _lock.Acquire(0, s_lockPatience);
                     if (locked)
                     {
-                        var accounts = Read(out string before);
-                        if (!accounts.TryGetValue(_account, out var window))
-                            accounts[_account] = window = new RateWindow();
-                        T result = change(window);
-                        string after = Format(accounts, now);
-                        if (after != before) // a look that changed nothing (reading the limit) writes nothing
+                        int length = Read(ref before);
+                        after.Append(s_header, 0, s_header.Length);
+                        _window.Clear();
+                        _window.Limit = null;
+                        Parse(before!, length, now, after);
+                        T result = change(_window);
+                        WriteMine(after);
+                        if (!after.SameAs(before!, length)) // a look that changed nothing (reading the limit) writes nothing
                             Write(after);
                         return result;
                     }
@@ -142,6 +161,9 @@ namespace HighwayHailuo.Api
                 {
                     if (locked)
                         _lock.Release(0);
+                    if (before != null)
+                        ArrayPool<byte>.Shared.Return(before);
+                    after.Dispose();
                 }
             }
             return _fallback.Change(now, change);
@@ -154,68 +176,240 @@ namespace HighwayHailuo.Api
             _problem = "Pacing submissions in this process only: the shared rate ledger " + _path + " is not usable (" + why + ").";
         }
 
-        private Dictionary<string, RateWindow> Read(out string text)
+        private int Read(ref byte[]? buffer)
         {
-            var accounts = new Dictionary<string, RateWindow>(StringComparer.Ordinal);
-            text = "";
-            if (!File.Exists(_path))
-                return accounts;
-            using (var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-            using (var reader = new StreamReader(stream, new UTF8Encoding(false)))
-                text = reader.ReadToEnd();
-
-            foreach (string line in text.Split('\n'))
+            try
             {
-                // L <account> <limit> <checked ticks>   |   E <account> <ticks> <token>
-                string[] part = line.Trim().Split(' ');
-                if (part.Length != 4 || part[1].Length != 16
-                    || !long.TryParse(part[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out long last)
-                    || !long.TryParse(part[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out long middle))
-                    continue; // the header, or a line torn by a crash
-                if (!accounts.TryGetValue(part[1], out var window))
-                    accounts[part[1]] = window = new RateWindow();
-                if (part[0] == "L" && middle > 0 && middle < int.MaxValue && last >= DateTime.MinValue.Ticks && last <= DateTime.MaxValue.Ticks)
+                // Unbuffered: the whole file is read into one pooled array.
+                using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+                int length = (int)Math.Min(stream.Length, MaxFileBytes);
+                buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                int total = 0;
+                while (total < length)
                 {
-                    window.Limit = (int)middle;
-                    window.LimitCheckedAt = new DateTime(last, DateTimeKind.Utc);
+                    int n = stream.Read(buffer, total, length - total);
+                    if (n == 0)
+                        break;
+                    total += n;
                 }
-                else if (part[0] == "E" && middle >= DateTime.MinValue.Ticks && middle <= DateTime.MaxValue.Ticks)
-                {
-                    window.Entries.Add((new DateTime(middle, DateTimeKind.Utc), last));
-                }
+                BytesRead += total;
+                return total;
             }
-            foreach (var window in accounts.Values)
-                window.Entries.Sort((a, b) => a.Time.CompareTo(b.Time));
-            return accounts;
+            catch (Exception ex) when (ex is FileNotFoundException || ex is DirectoryNotFoundException)
+            {
+                buffer = ArrayPool<byte>.Shared.Rent(1);
+                return 0;
+            }
         }
 
-        private string Format(Dictionary<string, RateWindow> accounts, DateTime now)
+        private void Write(LedgerWriter text)
         {
-            var text = new StringBuilder(Header).Append('\n');
-            foreach (var pair in accounts)
-            {
-                var window = pair.Value;
-                bool mine = pair.Key == _account;
-                if (window.Limit is int limit && (mine || now - window.LimitCheckedAt < s_keepOthersLimitFor))
-                    text.Append("L ").Append(pair.Key).Append(' ').Append(limit.ToString(CultureInfo.InvariantCulture)).Append(' ')
-                        .Append(window.LimitCheckedAt.Ticks.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                foreach (var entry in window.Entries)
-                {
-                    if (!mine && now - entry.Time >= s_keepOthersEntriesFor)
-                        continue;
-                    text.Append("E ").Append(pair.Key).Append(' ').Append(entry.Time.Ticks.ToString(CultureInfo.InvariantCulture)).Append(' ')
-                        .Append(entry.Token.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                }
-            }
-            return text.ToString();
+            using var stream = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+            stream.Write(text.Buffer, 0, text.Length);
+            stream.SetLength(text.Length);
+            BytesWritten += text.Length;
         }
 
-        private void Write(string text)
+        // Reads this account's lines into the window and copies other accounts' lines that are still
+        // fresh to the new text as they are.
+        private void Parse(byte[] text, int length, DateTime now, LedgerWriter others)
         {
-            byte[] bytes = new UTF8Encoding(false).GetBytes(text);
-            using var stream = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-            stream.Write(bytes, 0, bytes.Length);
-            stream.SetLength(bytes.Length);
+            int start = 0;
+            while (start < length)
+            {
+                int end = Array.IndexOf(text, (byte)'\n', start, length - start);
+                if (end < 0)
+                    end = length; // the last line, maybe torn: it must parse whole to count
+                var line = new ArraySegment<byte>(text, start, end - start);
+                if (ParseLine(line, now, out bool keep) && keep)
+                {
+                    others.Append(text, line.Offset, line.Count);
+                    others.Append((byte)'\n');
+                }
+                start = end + 1;
+            }
+        }
+
+        // False for a line that is not a record (the header, or torn). Keep: another account's fresh line.
+        private bool ParseLine(ArraySegment<byte> line, DateTime now, out bool keep)
+        {
+            keep = false;
+            var fields = new FieldReader(line);
+            if (!fields.Next(out var kind) || kind.Count != 1 || !fields.Next(out var account) || account.Count != 16)
+                return false;
+            bool mine = SameBytes(account, _account);
+            switch (line.Array![kind.Offset])
+            {
+                case (byte)'L':
+                    if (!fields.NextNumber(out long limit) || !fields.NextNumber(out long checkedAt) || fields.Next(out _)
+                        || limit <= 0 || limit >= int.MaxValue || !IsTime(checkedAt))
+                        return false;
+                    if (mine)
+                    {
+                        _window.Limit = (int)limit;
+                        _window.LimitCheckedAt = new DateTime(checkedAt, DateTimeKind.Utc);
+                    }
+                    keep = !mine && now - new DateTime(checkedAt, DateTimeKind.Utc) < s_keepOthersLimitFor;
+                    return true;
+
+                case (byte)'F':
+                    if (!fields.NextNumber(out long started) || !fields.NextNumber(out long token) || fields.Next(out _) || !IsTime(started))
+                        return false;
+                    if (mine)
+                        _window.InFlight.Add((new DateTime(started, DateTimeKind.Utc), token));
+                    keep = !mine && now - new DateTime(started, DateTimeKind.Utc) < s_keepOthersEntriesFor;
+                    return true;
+
+                case (byte)'A':
+                    if (!fields.NextNumber(out long sliceTicks) || !fields.NextNumber(out long first) || !fields.Next(out var counts) || fields.Next(out _)
+                        || sliceTicks <= 0 || first < 0 || first > DateTime.MaxValue.Ticks / sliceTicks)
+                        return false;
+                    return ParseCounts(counts, sliceTicks, first, mine, now, out keep);
+
+                default:
+                    return false;
+            }
+        }
+
+        // Each count is placed at its slice's last instant in this pacer's own slicing, so a slice of
+        // another width (a process with another window) can only be remembered longer, never shorter.
+        private bool ParseCounts(ArraySegment<byte> counts, long sliceTicks, long first, bool mine, DateTime now, out bool keep)
+        {
+            keep = false;
+            long slice = first;
+            int at = counts.Offset, end = counts.Offset + counts.Count;
+            while (at < end)
+            {
+                int comma = Array.IndexOf(counts.Array!, (byte)',', at, end - at);
+                int stop = comma < 0 ? end : comma;
+                if (!Utf8Parser.TryParse(new ReadOnlySpan<byte>(counts.Array, at, stop - at), out int count, out int used) || used != stop - at || count < 0)
+                    return false;
+                long lastInstant = (slice + 1) * sliceTicks - 1;
+                if (!IsTime(lastInstant))
+                    return false;
+                if (mine && count > 0)
+                    _window.Accept(new DateTime(lastInstant, DateTimeKind.Utc), count);
+                slice++;
+                at = stop + 1;
+            }
+            keep = !mine && now - new DateTime(Math.Min(slice * sliceTicks, DateTime.MaxValue.Ticks), DateTimeKind.Utc) < s_keepOthersEntriesFor;
+            return true;
+        }
+
+        private void WriteMine(LedgerWriter text)
+        {
+            var window = _window;
+            if (window.Limit is int limit)
+            {
+                Record(text, 'L').Number(limit).Append((byte)' ').Number(window.LimitCheckedAt.Ticks).Append((byte)'\n');
+            }
+            if (window.TryGetStretch(out long first, out long last))
+            {
+                Record(text, 'A').Number(window.SliceTicks).Append((byte)' ').Number(first).Append((byte)' ');
+                for (long slice = first; slice <= last; slice++)
+                {
+                    if (slice > first)
+                        text.Append((byte)',');
+                    text.Number(window.CountAt(slice));
+                }
+                text.Append((byte)'\n');
+            }
+            foreach (var (started, token) in window.InFlight)
+                Record(text, 'F').Number(started.Ticks).Append((byte)' ').Number(token).Append((byte)'\n');
+        }
+
+        private LedgerWriter Record(LedgerWriter text, char kind) =>
+            text.Append((byte)kind).Append((byte)' ').Append(_account, 0, _account.Length).Append((byte)' ');
+
+        private static bool IsTime(long ticks) => ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks;
+
+        private static bool SameBytes(ArraySegment<byte> a, byte[] b) =>
+            new ReadOnlySpan<byte>(a.Array, a.Offset, a.Count).SequenceEqual(b);
+
+        /// <summary>The space-separated fields of one line, each read once.</summary>
+        private struct FieldReader
+        {
+            private readonly ArraySegment<byte> _line;
+            private int _at;
+
+            public FieldReader(ArraySegment<byte> line)
+            {
+                _line = line;
+                _at = line.Offset;
+            }
+
+            public bool Next(out ArraySegment<byte> field)
+            {
+                int end = _line.Offset + _line.Count;
+                if (_at >= end)
+                {
+                    field = default;
+                    return false;
+                }
+                int space = Array.IndexOf(_line.Array!, (byte)' ', _at, end - _at);
+                int stop = space < 0 ? end : space;
+                field = new ArraySegment<byte>(_line.Array!, _at, stop - _at);
+                _at = stop + 1;
+                return field.Count > 0;
+            }
+
+            public bool NextNumber(out long value)
+            {
+                value = 0;
+                return Next(out var field)
+                    && Utf8Parser.TryParse(new ReadOnlySpan<byte>(field.Array, field.Offset, field.Count), out value, out int used)
+                    && used == field.Count;
+            }
+        }
+
+        /// <summary>The new text of the ledger, in a pooled buffer that grows as needed.</summary>
+        private sealed class LedgerWriter : IDisposable
+        {
+            public byte[] Buffer { get; private set; } = ArrayPool<byte>.Shared.Rent(4096);
+            public int Length { get; private set; }
+
+            public LedgerWriter Append(byte value)
+            {
+                Reserve(1);
+                Buffer[Length++] = value;
+                return this;
+            }
+
+            public LedgerWriter Append(byte[] source, int offset, int count)
+            {
+                Reserve(count);
+                System.Buffer.BlockCopy(source, offset, Buffer, Length, count);
+                Length += count;
+                return this;
+            }
+
+            public LedgerWriter Number(long value)
+            {
+                Reserve(20);
+                Utf8Formatter.TryFormat(value, new Span<byte>(Buffer, Length, 20), out int written);
+                Length += written;
+                return this;
+            }
+
+            public bool SameAs(byte[] other, int length) =>
+                length == Length && new ReadOnlySpan<byte>(Buffer, 0, Length).SequenceEqual(new ReadOnlySpan<byte>(other, 0, length));
+
+            private void Reserve(int count)
+            {
+                if (Length + count <= Buffer.Length)
+                    return;
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(Buffer.Length * 2, Length + count));
+                System.Buffer.BlockCopy(Buffer, 0, larger, 0, Length);
+                ArrayPool<byte>.Shared.Return(Buffer);
+                Buffer = larger;
+            }
+
+            public void Dispose()
+            {
+                if (Buffer.Length > 0)
+                    ArrayPool<byte>.Shared.Return(Buffer);
+                Buffer = Array.Empty<byte>();
+            }
         }
     }
 }

@@ -28,10 +28,17 @@ namespace HighwayHailuo.Api
         private TaskCompletionSource<bool> _changed = NewSignal();
         private int _refusals;
 
-        public RatePacer(TimeSpan window, RateLedger? ledger = null)
+        /// <summary>A pacer with its window in memory.</summary>
+        public RatePacer(TimeSpan window)
+            : this(RateLedger.InMemory(window > TimeSpan.Zero ? window : TimeSpan.FromSeconds(60)))
         {
-            Window = window > TimeSpan.Zero ? window : TimeSpan.FromSeconds(60);
-            _ledger = ledger ?? RateLedger.InMemory();
+        }
+
+        /// <summary>A pacer whose window the ledger keeps (and knows the length of).</summary>
+        public RatePacer(RateLedger ledger)
+        {
+            _ledger = ledger;
+            Window = ledger.Window;
         }
 
         public TimeSpan Window { get; }
@@ -58,15 +65,15 @@ namespace HighwayHailuo.Api
             return TimeSpan.FromSeconds(60);
         }
 
-        /// <summary>A pacer with its window in memory.</summary>
+        /// <summary>A pacer with the default window, kept in memory.</summary>
         public static RatePacer CreateDefault() => new RatePacer(DefaultWindow());
 
         /// <summary>A pacer whose window every process of this user shares for one account (host and key) and endpoint.</summary>
         public static RatePacer ForAccount(Uri baseUri, string? apiKey, string endpoint)
         {
             string? path = FileRateLedger.DefaultPath();
-            var ledger = path == null ? null : new FileRateLedger(path, FileRateLedger.AccountOf(baseUri, apiKey, endpoint));
-            return new RatePacer(DefaultWindow(), ledger);
+            var window = DefaultWindow();
+            return path == null ? new RatePacer(window) : new RatePacer(new FileRateLedger(path, FileRateLedger.AccountOf(baseUri, apiKey, endpoint), window));
         }
 
         /// <summary>Why the shared window is not in use, once; null when it is (or never was meant to be).</summary>
@@ -112,9 +119,9 @@ namespace HighwayHailuo.Api
             }
         }
 
-        // Called inside a ledger change. Admits the turn (an entry in flight) when no limit is
-        // known, or, with whenLimited, when the window has room; else says how long until the
-        // oldest entry leaves the window (an entry in flight ending may free a place sooner).
+        // Called inside a ledger change. Admits the turn (a submission in flight) when no limit is
+        // known, or, with whenLimited, when the window has room; else says how long until a place
+        // frees by itself (a submission in flight ending may free one sooner).
         private bool TryAdmit(RateWindow window, long token, bool whenLimited, out TimeSpan wait)
         {
             var now = UtcNow();
@@ -130,39 +137,46 @@ namespace HighwayHailuo.Api
                     window.Limit = limit += 1;
                     window.LimitCheckedAt = now;
                 }
-                if (window.Entries.Count >= limit)
+                if (window.Occupied >= limit)
                 {
-                    var oldest = now;
-                    foreach (var entry in window.Entries)
-                        oldest = entry.Time < oldest ? entry.Time : oldest;
-                    wait = oldest + Window - now;
+                    wait = window.NextLeavesAt() is DateTime next && next > now ? next - now : TimeSpan.Zero;
                     return false;
                 }
             }
-            window.Entries.Add((now, token));
+            window.InFlight.Add((now, token));
             return true;
         }
 
-        // Drops what has left the window, entries from a clock that has since gone back, and a
-        // limit nobody has used for a long while (the account's plan may have changed).
+        // Drops what has left the window, and a limit nobody has used for a long while (the
+        // account's plan may have changed).
         private void Trim(RateWindow window, DateTime now)
         {
-            window.Entries.RemoveAll(e => now - e.Time >= Window || e.Time - now > Window);
-            if (window.Limit != null && window.Entries.Count == 0 && now - window.LimitCheckedAt >= ForgetAfter)
+            window.Advance(now);
+            if (window.Limit != null && window.Occupied == 0 && now - window.LimitCheckedAt >= ForgetAfter)
                 window.Limit = null;
         }
 
-        private static int Find(RateWindow window, long token) => window.Entries.FindIndex(e => e.Token == token);
+        private static bool EndFlight(RateWindow window, long token)
+        {
+            var inFlight = window.InFlight;
+            for (int i = 0; i < inFlight.Count; i++)
+            {
+                if (inFlight[i].Token == token)
+                {
+                    inFlight.RemoveAt(i);
+                    return true;
+                }
+            }
+            return false;
+        }
 
         private void Finish(long token, bool counted)
         {
             _ledger.Change(UtcNow(), w =>
             {
-                int at = Find(w, token);
-                if (at >= 0)
-                    w.Entries.RemoveAt(at);
+                EndFlight(w, token);
                 if (counted)
-                    w.Entries.Add((UtcNow(), 0)); // the server counted it when it answered
+                    w.Accept(UtcNow()); // the server counted it when it answered
                 return true;
             });
             Signal();
@@ -175,12 +189,10 @@ namespace HighwayHailuo.Api
         {
             bool learned = _ledger.Change(UtcNow(), w =>
             {
-                int at = Find(w, token);
-                if (at >= 0)
-                    w.Entries.RemoveAt(at);
+                EndFlight(w, token);
                 var now = UtcNow();
                 Trim(w, now);
-                int accepted = w.Entries.FindAll(e => e.Token == 0).Count;
+                int accepted = w.SurelyAccepted;
                 if (accepted == 0)
                     return false;
                 w.Limit = accepted;
