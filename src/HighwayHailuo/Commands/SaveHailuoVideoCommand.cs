@@ -40,6 +40,8 @@ namespace HighwayHailuo.Commands
         private VideoFileNamer? _namer;
         private string _folder = "";
         private bool _folderReady;
+        private AbandonedPartials? _abandoned;
+        private SavedFileItems? _items;
 
         /// <summary>
         /// <para type="description">Tasks from Wait-HailuoTask (or Get-HailuoTask). A task not yet known to have succeeded is checked once.</para>
@@ -271,28 +273,15 @@ namespace HighwayHailuo.Commands
                 ThrowTerminatingError(HailuoErrors.Record(ErrorIds.VideoWriteFailed,
                     $"Cannot save into '{_folder}': {(ex is IOException io && IoFailure.IsDiskFull(io) ? "the disk is full" : ex.Message)} Nothing was downloaded.", Destination, ex));
             }
+            _abandoned = AbandonedPartials.In(_folder);
             _folderReady = true;
         }
 
-        /// <summary>
-        /// Writes the saved file as Get-Item -LiteralPath would: a FileInfo that the FileSystem
-        /// provider has decorated (PSPath, PSParentPath, PSChildName, PSDrive, PSProvider), so it
-        /// formats (Mode, Size, ...) and pipes (Remove-Item, Copy-Item, Invoke-Item) like
-        /// Get-ChildItem output. Pipeline thread only: it goes through this runspace's provider.
-        /// </summary>
+        /// <summary>Writes the saved file as Get-Item -LiteralPath would (see SavedFileItems). Pipeline thread only.</summary>
         private void WriteSavedFile(string path)
         {
-            Collection<PSObject>? items = null;
-            try
-            {
-                items = InvokeProvider.Item.Get(new[] { path }, force: true, literalPath: true);
-            }
-            catch (Exception ex) when (ex is SessionStateException || ex is ProviderInvocationException || ex is IOException || ex is UnauthorizedAccessException)
-            {
-                // Moved or locked by someone else the moment it was saved: the file was still written.
-                WriteDebug($"The provider could not read '{path}' back ({ex.Message}); writing a plain FileInfo.");
-            }
-            WriteObject(items != null && items.Count == 1 ? items[0] : (object)new FileInfo(path));
+            _items ??= SavedFileItems.For(InvokeProvider, _folder, WriteDebug);
+            WriteObject(_items.Item(path));
         }
 
         private static ErrorRecord FileExistsError(string path, HailuoTask task) =>
@@ -316,7 +305,7 @@ namespace HighwayHailuo.Commands
                 if (turn.Unavailable != null) // the download is still written beside the file and renamed in one step
                     Log.Debug($"Saving '{path}' without the cross-process lock ({turn.Unavailable}).");
                 else
-                    VideoDownloader.RemoveAbandonedPartials(path); // a killed save's leftovers: nobody else can be writing them now
+                    _abandoned?.RemoveFor(path); // a killed save's leftovers: nobody else can be writing them now
                 if (!Force && File.Exists(path))
                 {
                     // Saved by that other process while this one waited.

@@ -12,8 +12,11 @@ namespace HighwayHailuo.Saving
 {
     internal static class SaveLocks
     {
-        // One lock file per user and machine for all saves; a lock per destination file in it.
-        private static string LockFile => Path.Combine(Path.GetTempPath(), "highwayhailuo-save-" + Environment.UserName + ".lock");
+        // One lock file per user and machine for all saves; a lock per destination file in it. Made
+        // once: on Unix, Environment.UserName reads the user database on every call.
+        private static readonly Lazy<string> s_lockFile = new Lazy<string>(() => Path.Combine(Path.GetTempPath(), "highwayhailuo-save-" + Environment.UserName + ".lock"));
+
+        private static string LockFile => s_lockFile.Value;
 
         /// <summary>
         /// Waits up to <paramref name="patience"/> for the lock of <paramref name="path"/>. Returns

@@ -355,40 +355,7 @@ namespace HighwayHailuo.Saving
                 (everyFile ? " No other video can be written there either, so nothing more is downloaded." : ""),
                 terminating: everyFile, inner: ex);
 
-        /// <summary>
-        /// Deletes what a killed save left beside <paramref name="finalPath"/>: its ".xxxxxxxx.partial"
-        /// files. Call only while holding the file's save lock, when no live process can be writing one.
-        /// </summary>
-        public static void RemoveAbandonedPartials(string finalPath)
-        {
-            string? folder = Path.GetDirectoryName(finalPath);
-            string name = Path.GetFileName(finalPath);
-            if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
-                return;
-            try
-            {
-                foreach (var file in Directory.EnumerateFiles(folder, name + ".*.partial"))
-                {
-                    string middle = Path.GetFileName(file).Substring(name.Length + 1);
-                    if (middle.Length == 8 + ".partial".Length && IsHex(middle.Substring(0, 8)))
-                        TryDelete(file);
-                }
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                // Left for the next save; it never carries the final name.
-            }
-        }
-
-        private static bool IsHex(string text)
-        {
-            foreach (char c in text)
-                if (!Uri.IsHexDigit(c))
-                    return false;
-            return true;
-        }
-
-        private static void TryDelete(string path)
+        internal static void TryDelete(string path)
         {
             try
             {
