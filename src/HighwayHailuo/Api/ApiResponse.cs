@@ -2,6 +2,7 @@
 // reason phrase is kept as the server sent it: the client makes it safe (ServerText, key removed)
 // before it is shown anywhere.
 using System;
+using System.Buffers;
 using System.Globalization;
 using System.IO;
 using System.Net.Http;
@@ -33,19 +34,28 @@ namespace HighwayHailuo.Api
             if (response.Content == null)
                 return result;
             using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            while (true)
+            // Most answers are a few hundred bytes: sized from Content-Length when it is given.
+            long? declared = response.Content.Headers.ContentLength;
+            var buffer = new MemoryStream(declared is long length && length >= 0 && length <= maxBody ? (int)length : 1024);
+            byte[] chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
             {
-                int n = await stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                    break;
-                if (buffer.Length + n > maxBody)
+                while (true)
                 {
-                    result.Truncated = true;
-                    break;
+                    int n = await stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+                    if (n == 0)
+                        break;
+                    if (buffer.Length + n > maxBody)
+                    {
+                        result.Truncated = true;
+                        break;
+                    }
+                    buffer.Write(chunk, 0, n);
                 }
-                buffer.Write(chunk, 0, n);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
             }
             result.Body = new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
             return result;

@@ -91,7 +91,7 @@ namespace HighwayHailuo.Api
                     int filled = 0;
                     while (filled < ChunkBytes)
                     {
-                        int n = await ReadImageAsync(file, image, raw, filled, ChunkBytes - filled).ConfigureAwait(false);
+                        int n = ReadImage(file, image, raw, filled, ChunkBytes - filled);
                         if (n == 0)
                             break;
                         filled += n;
@@ -121,7 +121,9 @@ namespace HighwayHailuo.Api
         {
             try
             {
-                return new FileStream(image.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+                // Read synchronously: a local file's read is short, and an asynchronous one is a
+                // thread-pool hop per chunk on Linux and macOS.
+                return new FileStream(image.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: false);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
@@ -129,11 +131,11 @@ namespace HighwayHailuo.Api
             }
         }
 
-        private async Task<int> ReadImageAsync(FileStream file, LocalImage image, byte[] buffer, int offset, int count)
+        private int ReadImage(FileStream file, LocalImage image, byte[] buffer, int offset, int count)
         {
             try
             {
-                return await file.ReadAsync(buffer, offset, count).ConfigureAwait(false);
+                return file.Read(buffer, offset, count);
             }
             catch (IOException ex)
             {

@@ -66,7 +66,7 @@ namespace HighwayHailuo.Hosting
         protected sealed override void BeginProcessing()
         {
             _dispatcher = new PipelineDispatcher(_stopping.Token);
-            _log = new ClientLog(this);
+            _log = new ClientLog(this, Shows("Verbose", "VerbosePreference"), Shows("Debug", "DebugPreference"));
             Session = SessionSettings.Current;
             try
             {
@@ -108,9 +108,12 @@ namespace HighwayHailuo.Hosting
                 var session = Session;
                 Uri baseUri = _connection.BaseUri;
                 string? key = _connection.RevealKey();
+                // The session's pacer of each endpoint, looked up once per call: naming the account
+                // hashes the host and key, which a batch would otherwise do for every submission.
+                var pacers = new System.Collections.Concurrent.ConcurrentDictionary<string, Api.RatePacer>(StringComparer.Ordinal);
                 _client = new HighwayClient(_connection, Gate, Retry, _log)
                 {
-                    SubmitPacerFor = endpoint => session.PacerFor(baseUri, key, endpoint),
+                    SubmitPacerFor = endpoint => pacers.GetOrAdd(endpoint, e => session.PacerFor(baseUri, key, e)),
                 };
                 if (RequestTimeout is TimeSpan timeout)
                 {
@@ -212,13 +215,41 @@ namespace HighwayHailuo.Hosting
             Background.WaitAll(TimeSpan.FromSeconds(10));
         }
 
-        /// <summary>Forwards the client's log to the Verbose, Debug and Warning streams, on the pipeline thread.</summary>
+        // Whether a stream's messages are shown (or recorded) at all in this call: -Verbose/-Debug
+        // when given, else the preference variable in the caller's scope. Unknown means shown.
+        private bool Shows(string commonParameter, string preferenceVariable)
+        {
+            if (MyInvocation.BoundParameters.TryGetValue(commonParameter, out object? given))
+                return given is SwitchParameter on ? on.IsPresent : LanguagePrimitives.IsTrue(given);
+            return !(GetVariableValue(preferenceVariable) is ActionPreference preference)
+                || (preference != ActionPreference.SilentlyContinue && preference != ActionPreference.Ignore);
+        }
+
+        /// <summary>
+        /// Forwards the client's log to the Verbose, Debug and Warning streams, on the pipeline
+        /// thread. A message nobody will see is not posted at all: each post wakes that thread
+        /// (thousands of times in a batch).
+        /// </summary>
         private sealed class ClientLog : IClientLog
         {
             private readonly HighwayCmdlet _cmdlet;
-            public ClientLog(HighwayCmdlet cmdlet) => _cmdlet = cmdlet;
-            public void Verbose(string message) => _cmdlet._dispatcher?.Post(() => _cmdlet.WriteVerbose(message));
-            public void Debug(string message) => _cmdlet._dispatcher?.Post(() => _cmdlet.WriteDebug(message));
+            private readonly bool _verbose;
+            private readonly bool _debug;
+
+            public ClientLog(HighwayCmdlet cmdlet, bool verbose, bool debug) => (_cmdlet, _verbose, _debug) = (cmdlet, verbose, debug);
+
+            public void Verbose(string message)
+            {
+                if (_verbose)
+                    _cmdlet._dispatcher?.Post(() => _cmdlet.WriteVerbose(message));
+            }
+
+            public void Debug(string message)
+            {
+                if (_debug)
+                    _cmdlet._dispatcher?.Post(() => _cmdlet.WriteDebug(message));
+            }
+
             public void Warning(string message) => _cmdlet._dispatcher?.Post(() => _cmdlet.WriteWarning(message));
         }
     }

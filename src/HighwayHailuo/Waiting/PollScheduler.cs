@@ -1,6 +1,8 @@
 // One schedule for all the tasks Wait-HailuoTask watches: a single loop starts each task's poll
 // when it is due; every poll goes through the call's request gate, so a thousand tasks never mean
-// a thousand requests at once. Results are handed to callbacks, which post them to the pipeline thread.
+// a thousand requests at once. The tasks waiting for their turn are kept in order of when they
+// are due, so each turn of the loop costs the same however many tasks are watched. Results are
+// handed to callbacks, which post them to the pipeline thread.
 using System;
 using System.Collections.Generic;
 using System.Threading;
@@ -17,6 +19,11 @@ namespace HighwayHailuo.Waiting
         private readonly IPollListener _listener;
         private readonly object _lock = new object();
         private readonly Dictionary<string, Entry> _entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        // The entries not being polled right now, soonest due first.
+        private readonly SortedSet<Entry> _queue = new SortedSet<Entry>(Entry.ByDue);
+        private long _sequence;
+        // When the loop means to look next; an entry due sooner wakes it, any other waits its turn.
+        private DateTimeOffset _plannedLook = DateTimeOffset.MinValue;
         private readonly SemaphoreSlim _changed = new SemaphoreSlim(0);
 
         public PollScheduler(HighwayClient client, TimeSpan cap, IPollListener listener)
@@ -31,10 +38,20 @@ namespace HighwayHailuo.Waiting
         {
             var now = DateTimeOffset.UtcNow;
             var entry = new Entry(taskId, known);
-            entry.Due = known == null ? now : now + PollSchedule.Next(entry.State, known, now, _cap);
+            bool wake;
             lock (_lock)
+            {
+                // A task added again replaces the first watch of it.
+                if (_entries.TryGetValue(taskId, out var earlier))
+                {
+                    earlier.Replaced = true;
+                    _queue.Remove(earlier);
+                }
                 _entries[taskId] = entry;
-            _changed.Release();
+                wake = Enqueue(entry, known == null ? now : now + PollSchedule.Next(entry.State, known, now, _cap));
+            }
+            if (wake)
+                _changed.Release();
         }
 
         /// <summary>The schedule's loop; runs until the token is cancelled.</summary>
@@ -47,19 +64,18 @@ namespace HighwayHailuo.Waiting
                 lock (_lock)
                 {
                     var now = DateTimeOffset.UtcNow;
-                    foreach (var entry in _entries.Values)
+                    _plannedLook = DateTimeOffset.MaxValue;
+                    while (_queue.Count > 0)
                     {
-                        if (entry.Polling)
-                            continue;
-                        if (entry.Due <= now)
+                        var next = _queue.Min!;
+                        if (next.Due > now)
                         {
-                            entry.Polling = true;
-                            due.Add(entry);
+                            wait = next.Due - now;
+                            _plannedLook = next.Due;
+                            break;
                         }
-                        else if (wait == Timeout.InfiniteTimeSpan || entry.Due - now < wait)
-                        {
-                            wait = entry.Due - now;
-                        }
+                        _queue.Remove(next);
+                        due.Add(next);
                     }
                 }
                 foreach (var entry in due)
@@ -113,19 +129,39 @@ namespace HighwayHailuo.Waiting
 
         private void Reschedule(Entry entry, DateTimeOffset due)
         {
+            bool wake;
             lock (_lock)
             {
-                entry.Due = due;
-                entry.Polling = false;
+                if (entry.Replaced)
+                    return;
+                wake = Enqueue(entry, due);
             }
-            _changed.Release();
+            if (wake)
+                _changed.Release();
         }
 
+        // Under the lock. The sequence number keeps entries due at the same moment apart, in the
+        // order they came. True when the entry is due before the loop means to look.
+        private bool Enqueue(Entry entry, DateTimeOffset due)
+        {
+            entry.Due = due;
+            entry.Sequence = ++_sequence;
+            _queue.Add(entry);
+            if (due >= _plannedLook)
+                return false;
+            _plannedLook = due;
+            return true;
+        }
+
+        // A task that ended or failed: it was being polled, so it is not in the queue, and the loop
+        // has nothing new to look at.
         private void Remove(Entry entry)
         {
             lock (_lock)
-                _entries.Remove(entry.TaskId);
-            _changed.Release();
+            {
+                if (!entry.Replaced)
+                    _entries.Remove(entry.TaskId);
+            }
         }
 
         private sealed class Entry
@@ -140,8 +176,16 @@ namespace HighwayHailuo.Waiting
             public HailuoTask? Latest { get; set; }
             public PollState State { get; } = new PollState();
             public DateTimeOffset Due { get; set; }
-            public bool Polling { get; set; }
+            public long Sequence { get; set; }
+            /// <summary>Another watch of the same task took this one's place; its poll in flight ends it.</summary>
+            public bool Replaced { get; set; }
             public bool Warned { get; set; }
+
+            public static IComparer<Entry> ByDue { get; } = Comparer<Entry>.Create((a, b) =>
+            {
+                int byDue = a.Due.CompareTo(b.Due);
+                return byDue != 0 ? byDue : a.Sequence.CompareTo(b.Sequence);
+            });
         }
     }
 
