@@ -35,6 +35,39 @@ public sealed class ImageAndNamingTests
         Assert.Equal((width, height), (header.Width, header.Height));
     }
 
+    // A journaled image is checked and hashed in one opening of the file: every fixture (good or
+    // refused) must give the same outcome both ways, and the shared opening the file's own hash.
+    public static TheoryData<string> EveryFixture()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in System.IO.Directory.GetFiles(TestImages.FixturesFolder).OrderBy(f => f, StringComparer.Ordinal))
+            data.Add(Path.GetFileName(file));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryFixture))]
+    public void CheckingWithTheHashGivesTheSameOutcomeAndTheFilesHash(string fixture)
+    {
+        string path = TestImages.Fixture(fixture);
+        static object Outcome(Func<LocalImage> inspect)
+        {
+            try
+            {
+                var image = inspect();
+                return (image.Format, image.Width, image.Height, image.Length);
+            }
+            catch (HailuoException ex)
+            {
+                return ex.ErrorId;
+            }
+        }
+
+        Assert.Equal(Outcome(() => LocalImage.Inspect(path)), Outcome(() => LocalImage.Inspect(path, hashContent: true)));
+        if (Outcome(() => LocalImage.Inspect(path)) is not string)
+            Assert.Equal(TestImages.Sha256OfFile(path), LocalImage.Inspect(path, hashContent: true).ContentSha256, ignoreCase: true);
+    }
+
     [Fact]
     public void AJpegWithALargeSegmentBeforeTheFrameIsRead()
     {

@@ -504,7 +504,7 @@ namespace HighwayHailuo.Commands
                 if (input?.Error != null)
                     throw input.Error;
                 RequestImage? first = input == null ? null
-                    : input.LocalPath != null ? new RequestImage(LocalImage.Inspect(input.LocalPath)) : new RequestImage(input.Url!);
+                    : input.LocalPath != null ? new RequestImage(LocalImage.Inspect(input.LocalPath, hashContent: _journal != null)) : new RequestImage(input.Url!);
                 reads = new[] { nameof(Model), nameof(LastFrame) };
                 if (SubmissionRules.ModelError(item.Model, TextOnly, item.LastFrame != null, FastPretreatment, out var endpoint) is HailuoException ruleBroken)
                     throw ruleBroken;
@@ -612,7 +612,7 @@ namespace HighwayHailuo.Commands
             {
                 if (input.Error != null)
                     throw input.Error;
-                return input.LocalPath != null ? new RequestImage(LocalImage.Inspect(input.LocalPath)) : new RequestImage(input.Url!);
+                return input.LocalPath != null ? new RequestImage(LocalImage.Inspect(input.LocalPath, hashContent: _journal != null)) : new RequestImage(input.Url!);
             }
             catch (HailuoException ex)
             {
