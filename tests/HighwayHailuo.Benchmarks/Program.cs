@@ -2,13 +2,16 @@
 // the same run (against a lower bound computed from the server's own timings, or against a
 // baseline client), so it holds on a noisy machine.
 //
-//   dotnet run -c Release --project tests/HighwayHailuo.Benchmarks -- [--images 500] [--rate-images 150] [--rate-window 60] [--only import,download,polls,memory,batch,baselines,ratelimit,processes]
+//   dotnet run -c Release --project tests/HighwayHailuo.Benchmarks -- [--images 500] [--rate-images 150] [--rate-window 60] [--scale-sizes 100,1000,5000] [--scale-repeat 3]
+//       [--only import,download,polls,memory,batch,baselines,ratelimit,processes,scale]
 using System.Diagnostics;
 using System.Globalization;
 using HighwayHailuo.Benchmarks;
 
 if (args.Length == 5 && args[0] == "--child-memory")
     return await MemoryScenario.ChildAsync(args[1], args[2], args[3], args[4]);
+if (args.Length == 5 && args[0] == "--child-bare")
+    return await ScaleScenario.BareChildAsync(args[1], args[2], args[3], args[4]);
 
 var options = BenchOptions.Parse(args);
 Console.WriteLine($"HighwayHailuo benchmarks: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
@@ -27,6 +30,7 @@ foreach (var (name, run) in new (string, Func<BenchOptions, Task<IEnumerable<str
     ("baselines", BaselineScenario.RunAsync),
     ("ratelimit", RateLimitScenario.RunAsync),
     ("processes", ProcessesRateLimitScenario.RunAsync),
+    ("scale", ScaleScenario.RunAsync),
 })
 {
     if (options.Only.Count > 0 && !options.Only.Contains(name))
@@ -56,6 +60,8 @@ internal sealed class BenchOptions
     public long DownloadBytes { get; private set; } = 200L * 1024 * 1024;
     public int RateImages { get; private set; } = 150;
     public double RateWindowSeconds { get; private set; } = 60;
+    public List<int> ScaleSizes { get; private set; } = new() { 100, 1000, 5000 };
+    public int ScaleRepeat { get; private set; } = 3;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -68,8 +74,10 @@ internal sealed class BenchOptions
                 case "--download-mb": options.DownloadBytes = long.Parse(args[++i], CultureInfo.InvariantCulture) * 1024 * 1024; break;
                 case "--rate-images": options.RateImages = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--rate-window": options.RateWindowSeconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--scale-repeat": options.ScaleRepeat = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--scale-sizes": options.ScaleSizes = args[++i].Split(',').Select(s => int.Parse(s.Trim(), CultureInfo.InvariantCulture)).ToList(); break;
                 case "--only": foreach (var s in args[++i].Split(',')) options.Only.Add(s.Trim()); break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --images N, --download-mb N, --rate-images N, --rate-window SECONDS (processes), --only import,download,polls,memory,batch,baselines,ratelimit,processes");
+                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --images N, --download-mb N, --rate-images N, --rate-window SECONDS (processes), --scale-sizes N,N,N, --scale-repeat N, --only import,download,polls,memory,batch,baselines,ratelimit,processes,scale");
             }
         }
         return options;
