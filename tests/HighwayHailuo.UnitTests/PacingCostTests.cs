@@ -169,7 +169,7 @@ public sealed class PacingCostTests : IDisposable
     }
 
     [Fact]
-    public void OtherAccountsLinesAreKeptAsTheyAreAndTornOrStaleOnesDropped()
+    public void OtherAccountsLinesAreKeptAsTheyAreAndTornOrPassedOnesDropped()
     {
         string path = Path.Combine(_dir, "rate-ledger-2.txt");
         string mine = FileRateLedger.AccountOf(s_host, "mine", "minimax-hailuo-2.3-i2v");
@@ -177,13 +177,26 @@ public sealed class PacingCostTests : IDisposable
         long slice = s_window.Ticks / RateWindow.Slices;
         long recent = _now.Ticks - TimeSpan.FromSeconds(30).Ticks;
         long stale = _now.Ticks - TimeSpan.FromHours(2).Ticks;
+        // Another account's window lasts its slice width times RateWindow.Slices after its newest
+        // slice: a 60 s one whose newest count is 59 s old is kept, 61 s old dropped; so is a 2 s one.
+        long shortSlice = TimeSpan.FromSeconds(2).Ticks / RateWindow.Slices;
+        long shortRecent = _now.Ticks - TimeSpan.FromSeconds(1.9).Ticks;
+        long shortPassed = _now.Ticks - TimeSpan.FromSeconds(2.1).Ticks;
+        long lastInWindow = _now.Ticks - TimeSpan.FromSeconds(59).Ticks;
+        long passed = _now.Ticks - TimeSpan.FromSeconds(61).Ticks;
         var text = new StringBuilder("HighwayHailuo rate ledger 2\n")
             .Append($"L {other} 7 {recent}\n")
             .Append($"A {other} {slice} {recent / slice} 3,0,2\n")
             .Append($"F {other} {recent} 99\n")
             .Append($"F {other} {stale} 98\n")          // a dead process's, long gone
             .Append($"A {other} {slice} {stale / slice} 5\n")
+            .Append($"A {other} {slice} {lastInWindow / slice - 2} 1,0,4\n")
+            .Append($"A {other} {slice} {passed / slice - 2} 1,0,4\n")
+            .Append($"A {other} {shortSlice} {shortRecent / shortSlice} 2\n")
+            .Append($"A {other} {shortSlice} {shortPassed / shortSlice} 2\n")
             .Append($"A {other} {slice} {recent / slice} 3,x\n") // torn
+            .Append($"A {other} {slice} {recent / slice} 3,\n")  // torn
+            .Append($"A {other} {slice} {recent / slice} ,3\n")  // torn
             .Append($"F {other} {recent}\n");           // torn
         File.WriteAllText(path, text.ToString());
 
@@ -197,6 +210,8 @@ public sealed class PacingCostTests : IDisposable
             $"L {other} 7 {recent}",
             $"A {other} {slice} {recent / slice} 3,0,2",
             $"F {other} {recent} 99",
+            $"A {other} {slice} {lastInWindow / slice - 2} 1,0,4",
+            $"A {other} {shortSlice} {shortRecent / shortSlice} 2",
             $"A {mine} {slice} {_now.Ticks / slice} 1",
         }, lines);
         // The other account's window is its own: none of its acceptances counts for this one.

@@ -71,8 +71,9 @@ namespace HighwayHailuo.Api
         private const string FileName = "rate-ledger-2.txt";
         private static readonly byte[] s_header = Encoding.ASCII.GetBytes("HighwayHailuo rate ledger 2\n");
         private static readonly TimeSpan s_lockPatience = TimeSpan.FromSeconds(5);
-        // Other accounts' pacers tidy their own windows; these bounds only keep the file small.
-        private static readonly TimeSpan s_keepOthersEntriesFor = TimeSpan.FromHours(1);
+        // Other accounts' pacers tidy their own windows; these bounds only keep the file small (an
+        // acceptance line is kept for its own window: see KeepOthersCounts).
+        private static readonly TimeSpan s_keepOthersInFlightFor = TimeSpan.FromHours(1);
         private static readonly TimeSpan s_keepOthersLimitFor = TimeSpan.FromDays(1);
         // A ledger is a few kilobytes; anything past this is not one, and is dropped when rewritten.
         private const int MaxFileBytes = 1024 * 1024;
@@ -257,14 +258,14 @@ namespace HighwayHailuo.Api
                         return false;
                     if (mine)
                         _window.InFlight.Add((new DateTime(started, DateTimeKind.Utc), token));
-                    keep = !mine && now - new DateTime(started, DateTimeKind.Utc) < s_keepOthersEntriesFor;
+                    keep = !mine && now - new DateTime(started, DateTimeKind.Utc) < s_keepOthersInFlightFor;
                     return true;
 
                 case (byte)'A':
                     if (!fields.NextNumber(out long sliceTicks) || !fields.NextNumber(out long first) || !fields.Next(out var counts) || fields.Next(out _)
                         || sliceTicks <= 0 || first < 0 || first > DateTime.MaxValue.Ticks / sliceTicks)
                         return false;
-                    return ParseCounts(counts, sliceTicks, first, mine, now, out keep);
+                    return mine ? ParseCounts(counts, sliceTicks, first, now) : KeepOthersCounts(counts, sliceTicks, first, now, out keep);
 
                 default:
                     return false;
@@ -273,9 +274,8 @@ namespace HighwayHailuo.Api
 
         // Each count is placed at its slice's last instant in this pacer's own slicing, so a slice of
         // another width (a process with another window) can only be remembered longer, never shorter.
-        private bool ParseCounts(ArraySegment<byte> counts, long sliceTicks, long first, bool mine, DateTime now, out bool keep)
+        private bool ParseCounts(ArraySegment<byte> counts, long sliceTicks, long first, DateTime now)
         {
-            keep = false;
             long slice = first;
             int at = counts.Offset, end = counts.Offset + counts.Count;
             while (at < end)
@@ -287,12 +287,48 @@ namespace HighwayHailuo.Api
                 long lastInstant = (slice + 1) * sliceTicks - 1;
                 if (!IsTime(lastInstant))
                     return false;
-                if (mine && count > 0)
+                if (count > 0)
                     _window.Accept(new DateTime(lastInstant, DateTimeKind.Utc), count);
                 slice++;
                 at = stop + 1;
             }
-            keep = !mine && now - new DateTime(Math.Min(slice * sliceTicks, DateTime.MaxValue.Ticks), DateTimeKind.Utc) < s_keepOthersEntriesFor;
+            return true;
+        }
+
+        // Another account's counts are only checked for shape (a torn line is dropped) and kept
+        // while its newest slice is within a window of now: its writer's window is its slice width
+        // times RateWindow.Slices. One that has passed is dropped, so the file holds the accounts in
+        // use, not every account used in the last hour (a test run uses hundreds).
+        private static bool KeepOthersCounts(ArraySegment<byte> counts, long sliceTicks, long first, DateTime now, out bool keep)
+        {
+            keep = false;
+            long slices = 1;
+            bool digit = false;
+            for (int i = counts.Offset; i < counts.Offset + counts.Count; i++)
+            {
+                byte b = counts.Array![i];
+                if (b == (byte)',')
+                {
+                    if (!digit)
+                        return false;
+                    slices++;
+                    digit = false;
+                }
+                else if (b >= (byte)'0' && b <= (byte)'9')
+                {
+                    digit = true;
+                }
+                else
+                {
+                    return false;
+                }
+            }
+            if (!digit)
+                return false;
+            long newest = first + slices - 1;
+            if (newest > DateTime.MaxValue.Ticks / sliceTicks)
+                return false;
+            keep = now.Ticks / sliceTicks - newest <= RateWindow.Slices + 1;
             return true;
         }
 
