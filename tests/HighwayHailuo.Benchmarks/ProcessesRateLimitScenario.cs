@@ -80,6 +80,10 @@ internal static class ProcessesRateLimitScenario
                 var accepted = fake.Requests.Where(r => r.Method == "POST" && r.Status == 200 && r.Received >= started).Select(r => r.Received).OrderBy(t => t).ToList();
                 double span = (accepted[^1] - accepted[0]).TotalSeconds;
                 double idealSpan = (images - 1) / Limit * window.TotalSeconds;
+                // Acceptances per window from the first, and when each 429 came: what a span longer than the ideal lost.
+                var perWindow = accepted.GroupBy(t => (int)((t - accepted[0]).TotalSeconds / window.TotalSeconds)).OrderBy(g => g.Key).Select(g => g.Count());
+                var refusals = fake.Requests.Where(r => r.Method == "POST" && r.Status == 429 && r.Received >= started).Select(r => F((r.Received - accepted[0]).TotalSeconds, "0.0"));
+                Console.WriteLine($"      {processes} processes, {label}: accepted per window {string.Join(", ", perWindow)}; 429s at {string.Join(", ", refusals)} s");
                 int requests = fake.SubmitRequestCount - requestsBefore, refused = fake.RateLimitedSubmits - refusedBefore;
                 int duplicates = fake.Submissions.Count - fake.Submissions.Select(s => s.ImageSha256).Distinct().Count();
                 string limit = $"{Limit}/{F(window.TotalSeconds, "0")} s";

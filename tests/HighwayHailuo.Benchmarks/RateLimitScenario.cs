@@ -50,6 +50,10 @@ internal static class RateLimitScenario
         var perWindow = Enumerable.Range(0, (int)Math.Ceiling(span / window.TotalSeconds) + 1)
             .Select(w => accepted.Count(t => (t - accepted[0]).TotalSeconds >= w * window.TotalSeconds && (t - accepted[0]).TotalSeconds < (w + 1) * window.TotalSeconds))
             .Where(n => n > 0);
+        // When each 429 came, against the first acceptance: the first burst's (submissions already in
+        // flight when the limit was met) and then the probes, about one a window.
+        var refusals = fake.Requests.Where(r => r.Method == "POST" && r.Status == 429).Select(r => F((r.Received - accepted[0]).TotalSeconds, "0.0"));
+        Console.WriteLine($"      429s at (s after the first acceptance): {string.Join(", ", refusals)}");
         if (submitted + failed != images)
             throw new InvalidOperationException($"{images} images gave {submitted} tasks and {failed} errors.");
         return new[]

@@ -84,6 +84,48 @@ public sealed class RatePacerTests
     }
 
     [Fact]
+    public async Task AProbeRefusedBesideABurstAtTheWindowsEdgeKeepsTheLimit()
+    {
+        // Limit 10, learned from 5 acceptances in one slice and 5 in the next.
+        var pacer = Pacer();
+        for (int i = 0; i < 5; i++)
+            (await pacer.WaitTurnAsync(default)).Counted();
+        _now += OneSlice(60) + OneSlice(60) / 2;
+        for (int i = 0; i < 5; i++)
+            (await pacer.WaitTurnAsync(default)).Counted();
+        Assert.True((await pacer.WaitTurnAsync(default)).RateLimited());
+        Assert.Equal(10, pacer.Limit);
+
+        // A window later the probe lets 11 in; the first slice has left, the second straddles the
+        // window's start, and the server refuses the 11th: the limit is 10 again, not the 5
+        // acceptances that are surely in the window.
+        _now += TimeSpan.FromSeconds(60) + OneSlice(60) / 4;
+        for (int i = 0; i < 5; i++)
+            (await pacer.WaitTurnAsync(default)).Counted();
+        Assert.Equal(11, pacer.Limit);
+        Assert.True((await pacer.WaitTurnAsync(default)).RateLimited());
+
+        Assert.Equal(10, pacer.Limit);
+    }
+
+    [Fact]
+    public async Task RefusalsOfTheFirstBurstInFlightLeaveTheLearnedLimitAlone()
+    {
+        var pacer = Pacer();
+        for (int i = 0; i < 4; i++)
+            (await pacer.WaitTurnAsync(default)).Counted();
+        var inFlight = new List<RatePacer.Turn>();
+        for (int i = 0; i < 5; i++)
+            inFlight.Add(await pacer.WaitTurnAsync(default)); // sent before anything was refused
+
+        foreach (var turn in inFlight)
+            Assert.True(turn.RateLimited());
+
+        Assert.Equal(4, pacer.Limit);
+        Assert.Equal(5, pacer.Refusals);
+    }
+
+    [Fact]
     public async Task AWholeWindowWithoutARefusalLetsOneMoreThrough()
     {
         var pacer = Pacer();

@@ -192,10 +192,18 @@ namespace HighwayHailuo.Api
                 EndFlight(w, token);
                 var now = UtcNow();
                 Trim(w, now);
-                int accepted = w.SurelyAccepted;
-                if (accepted == 0)
+                // The window counts per slice, so the acceptances the server still counts are
+                // between those surely in its window (the slice straddling its start left out) and
+                // all the ring holds. With no limit known, the safe side. With one known, the
+                // refusal says the server allows fewer than the limit this turn was admitted under
+                // (the probe's one more, or the limit itself when someone else shares the key):
+                // one fewer, but never fewer than surely accepted, nor more than the ring holds. A
+                // burst in the straddling slice would otherwise cut the limit by the burst.
+                int surely = w.SurelyAccepted, atMost = w.Accepted;
+                int learned = w.Limit is int known ? Math.Max(surely, Math.Min(atMost, known - 1)) : surely;
+                if (learned <= 0)
                     return false;
-                w.Limit = accepted;
+                w.Limit = learned;
                 w.LimitCheckedAt = now;
                 return true;
             });
