@@ -162,6 +162,10 @@ namespace HighwayHailuo.Commands
             {
                 Ready(sequence, null, ex, input.Target);
             }
+            catch (Exception ex) when (!(ex is OperationCanceledException && CancelToken.IsCancellationRequested))
+            {
+                PostItemError(ex, input.Target); // a refused key ends the call with its own ErrorId
+            }
         }
 
         private void Ready(long sequence, HailuoTask? task, HailuoException? error, object target)

@@ -48,7 +48,7 @@ namespace HighwayHailuo.Hosting
             task.ContinueWith(t =>
             {
                 if (t.IsFaulted)
-                    Interlocked.CompareExchange(ref _fatal, t.Exception!.GetBaseException(), null);
+                    Interlocked.CompareExchange(ref _fatal, AsFatal(t.Exception!.GetBaseException()), null);
                 Interlocked.Decrement(ref _inFlight);
                 _dispatcher.Wake();
             }, TaskScheduler.Default);
@@ -67,6 +67,11 @@ namespace HighwayHailuo.Hosting
             _dispatcher.RunUntil(() => InFlight == 0, tick, onTick);
             ThrowIfFatal();
         }
+
+        // A terminating API error that reached here unreported still ends the call with its own
+        // ErrorId and category, not as a bare exception the engine names by its type.
+        private static Exception AsFatal(Exception ex) =>
+            ex is Errors.HailuoException api && api.IsTerminating ? new FatalErrorException(Errors.HailuoErrors.Record(api, null)) : ex;
 
         private void ThrowIfFatal()
         {
