@@ -106,6 +106,106 @@ public sealed class ConnectionTests : IDisposable
         Assert.Equal("ApiKeyMissing,HighwayHailuo.Commands.NewHailuoVideoCommand", elsewhere.Terminating?.FullyQualifiedErrorId);
     }
 
+    // Each command that takes -ApiKey, with a call that reaches the API ($task has succeeded).
+    private static readonly Dictionary<string, string> s_callsWithTheKey = new()
+    {
+        ["Connect-Highway"] = "Connect-Highway -ApiKey $key -BaseUri $base; Get-HailuoTask -TaskId $task.TaskId",
+        ["New-HailuoVideo"] = "New-HailuoVideo a.png -Prompt again -ApiKey $key -BaseUri $base",
+        ["Get-HailuoTask"] = "Get-HailuoTask -TaskId $task.TaskId -ApiKey $key -BaseUri $base",
+        ["Wait-HailuoTask"] = "Wait-HailuoTask -TaskId $task.TaskId -ApiKey $key -BaseUri $base",
+        ["Save-HailuoVideo"] = "Save-HailuoVideo -TaskId $task.TaskId -ApiKey $key -BaseUri $base -Destination saved",
+    };
+
+    // The ways a key arrives: typed, from SecretManagement (SecureString, or a credential secret),
+    // from Azure Automation (Get-AutomationVariable: a string; Get-AutomationPSCredential: a credential).
+    private static readonly string[] s_keyForms = { "String", "SecureString", "PSCredential" };
+
+    public static TheoryData<string, string> CommandsAndKeyForms()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var command in s_callsWithTheKey.Keys)
+            foreach (var form in s_keyForms)
+                data.Add(command, form);
+        return data;
+    }
+
+    public static TheoryData<string> CommandsTakingTheKey() => new(s_callsWithTheKey.Keys);
+
+    // Makes $key in the given form from the key, and $task: a finished task's id, made with the
+    // right key in another runspace, so this one must ask the API about it.
+    private static RunResult Prepare(PowerShellSession session, FakeHighwayServer fake, string key, string form)
+    {
+        using var elsewhere = Bare(fake);
+        var task = elsewhere.Run("New-HailuoVideo a.png -Prompt p -ApiKey $args[0] -BaseUri $args[1] | Wait-HailuoTask -ApiKey $args[0] -BaseUri $args[1]",
+            fake.Options.ApiKey, fake.BaseUri.ToString()).ThrowIfFailed().Objects<HailuoTask>().Single();
+        return session.Run("""
+        $secure = [securestring]::new()
+        foreach ($c in $args[0].ToCharArray()) { $secure.AppendChar($c) }
+        $global:key = switch ($args[2]) {
+            'String' { $args[0] }
+            'SecureString' { $secure }
+            'PSCredential' { [pscredential]::new('any-user', $secure) }
+            'EmptyCredential' { [pscredential]::Empty }
+        }
+        $global:base = $args[1]
+        $global:task = [pscustomobject]@{ TaskId = $args[3] }
+        """, key, fake.BaseUri.ToString(), form, task.TaskId).ThrowIfFailed();
+    }
+
+    [Fact]
+    public void EveryCommandThatTakesAKeyIsSwept()
+    {
+        using var session = new PowerShellSession();
+        var commands = session.Run("(Get-Command -Module HighwayHailuo | Where-Object { $_.Parameters.ContainsKey('ApiKey') }).Name");
+        Assert.Equal(s_callsWithTheKey.Keys.OrderBy(k => k, StringComparer.Ordinal), commands.Output.Select(o => o.ToString()).OrderBy(k => k, StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(CommandsAndKeyForms))]
+    public async Task EveryCommandTakesTheKeyAsAStringASecureStringOrACredential(string command, string form)
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = Bare(fake);
+        Prepare(session, fake, fake.Options.ApiKey, form);
+
+        var result = session.Run(s_callsWithTheKey[command]);
+
+        result.ThrowIfFailed();
+        Assert.Single(result.Output);
+        Assert.DoesNotContain(fake.Requests, r => r.Status == 401);
+    }
+
+    [Theory]
+    [MemberData(nameof(CommandsAndKeyForms))]
+    public async Task AWrongKeyInAnyFormIsRefusedAndNeverShown(string command, string form)
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = Bare(fake);
+        Prepare(session, fake, WrongKey, form);
+
+        var result = session.Run(s_callsWithTheKey[command]);
+
+        var error = Assert.Single(new[] { result.Terminating }.Concat(result.Errors).OfType<ErrorRecord>());
+        Assert.Equal("HailuoAuthenticationFailed", error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
+        Assert.DoesNotContain(result.AllText(), t => t.Contains(WrongKey));
+    }
+
+    [Theory]
+    [MemberData(nameof(CommandsTakingTheKey))]
+    public async Task AnEmptyCredentialIsApiKeyMissingAndSendsNothing(string command)
+    {
+        await using var fake = await FakeHighwayServer.StartAsync();
+        using var session = Bare(fake);
+        Prepare(session, fake, "", "EmptyCredential");
+        int before = fake.Requests.Count;
+
+        var result = session.Run(s_callsWithTheKey[command]);
+
+        Assert.Equal("ApiKeyMissing", result.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(before, fake.Requests.Count);
+    }
+
     [Fact]
     public async Task BaseUriFromTheEnvironmentAndParameterPrecedence()
     {

@@ -1,4 +1,6 @@
-// Lets -ApiKey take a plain string as well as a SecureString (e.g. a key from Get-Secret -AsPlainText).
+// Lets -ApiKey take, besides a SecureString, a plain string (e.g. a key from Get-Secret -AsPlainText)
+// and a PSCredential whose password is the key: what Azure Automation's Get-AutomationPSCredential
+// and a credential-type secret from Get-Secret return. The credential's user name is not used.
 using System.Management.Automation;
 using System.Security;
 using HighwayHailuo.Api;
@@ -13,6 +15,7 @@ namespace HighwayHailuo.Hosting
             return value switch
             {
                 SecureString secure => secure,
+                PSCredential credential => credential.Password ?? new SecureString(),
                 string text => HighwayConnection.ToSecureString(text.Trim()),
                 _ => inputData,
             };
