@@ -138,13 +138,16 @@ public sealed class ExperienceTests
             .ThrowIfFailed().Output.Single().ToString();
 
         var lines = text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
-        Assert.Equal(new[] { "TaskId", "Status", "Progress", "Eta", "Reason", "Model", "SourceImage", "LastFrame", "Prompt", "Duration", "Resolution", "SubmittedAt", "CompletedAt", "VideoUrl", "VideoUrlExpires", "Seed" },
-            lines.Select(l => l.Split(':')[0].Trim()));
+        var labels = lines.Select(l => l.Split(':')[0].Trim()).ToList();
+        Assert.Equal(new[] { "TaskId", "Status", "ProgressPercent", "EtaSeconds", "Reason", "Model", "SourceImage", "LastFrame", "Prompt", "Duration", "Resolution", "SubmittedAt", "CompletedAt", "VideoUrl", "VideoUrlExpiresAt", "Seed" },
+            labels);
+        // Every label is a property, so Select-Object and Sort-Object take what the list shows.
+        Assert.All(labels, label => Assert.NotNull(typeof(HailuoTask).GetProperty(label)));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^Status\s+: Succeeded$"));
-        Assert.Contains(lines, l => Regex.IsMatch(l, @"^Progress\s+: 100%$"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^ProgressPercent\s+: 100%$"));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^Duration\s+: 6 s$"));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^Prompt\s+: slow dawn$"));
-        Assert.Matches(@"^VideoUrlExpires\s+: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in 60 min\)$", lines.Single(l => l.StartsWith("VideoUrlExpires", StringComparison.Ordinal)));
+        Assert.Matches(@"^VideoUrlExpiresAt\s+: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in 60 min\)$", lines.Single(l => l.StartsWith("VideoUrlExpiresAt", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -510,7 +510,7 @@ Describe 'The PowerShell experience' {
     It 'shows the video link expiry in the list view' {
         $text = New-HailuoVideo a.png -Prompt p | Wait-HailuoTask -PollInterval 0.2 | Format-List | Out-String -Width 200
 
-        $text | Should -Match 'VideoUrlExpires\s*:\s*\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in \d+ min\)'
+        $text | Should -Match 'VideoUrlExpiresAt\s*:\s*\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in \d+ min\)'
     }
 
     It 'ends a -WhatIf batch with one summary line' {
