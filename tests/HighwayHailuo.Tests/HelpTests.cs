@@ -59,6 +59,76 @@ public sealed class HelpTests
         Assert.True(inDocs.Except(real).ToArray() is { Length: 0 }, $"{cmdlet}: documented but gone: {string.Join(", ", inDocs.Except(real))}");
     }
 
+    // What Get-Help says of each parameter against what the engine binds: aliases and type in the
+    // parameter list, and per parameter set (the syntax items, in the markdown's SYNTAX order) which
+    // parameters it has, their positions, whether they are required and what they take from the
+    // pipeline. Every cmdlet and parameter is swept; a new one adds its rows by itself.
+    private const string CompareHelpWithMetadata = """
+        $name = $args[0]; [string[]] $setNames = $args[1]
+        $command = Get-Command $name
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        $help = Get-Help $name -Full
+        $problems = [System.Collections.Generic.List[string]]::new()
+        foreach ($real in $command.Parameters.Values | Where-Object { $_.Name -notin $common }) {
+            $documented = @($help.parameters.parameter) | Where-Object { $_.name -eq $real.Name }
+            if (-not $documented) { $problems.Add("-$($real.Name): not in Get-Help"); continue }
+            $helpAliases = if (-not $documented.aliases -or $documented.aliases -eq 'none') { @() } else { @($documented.aliases -split ',\s*') }
+            if ((@($helpAliases | Sort-Object) -join ',') -ne (@($real.Aliases | Sort-Object) -join ',')) {
+                $problems.Add("-$($real.Name): aliases '$($helpAliases -join ',')' in help, '$($real.Aliases -join ',')' bound")
+            }
+            if ($documented.type.name -ne $real.ParameterType.ToString()) {
+                $problems.Add("-$($real.Name): type '$($documented.type.name)' in help, '$($real.ParameterType)' bound")
+            }
+        }
+        $items = @($help.syntax.syntaxItem)
+        if ($items.Count -ne $setNames.Count) { $problems.Add("$($items.Count) syntax items for $($setNames.Count) sets") }
+        if ((@($setNames | Sort-Object) -join ',') -ne (@($command.ParameterSets.Name | Sort-Object) -join ',')) {
+            $problems.Add("sets '$($setNames -join ',')' in the markdown, '$($command.ParameterSets.Name -join ',')' bound")
+        }
+        for ($i = 0; $i -lt [Math]::Min($items.Count, $setNames.Count); $i++) {
+            $set = $command.ParameterSets | Where-Object { $_.Name -eq $setNames[$i] }
+            if (-not $set) { continue }
+            $inSet = @($set.Parameters | Where-Object { $_.Name -notin $common })
+            $shown = @($items[$i].parameter | Where-Object { $_.name -notin $common })
+            if ((@($shown.name | Sort-Object) -join ',') -ne (@($inSet.Name | Sort-Object) -join ',')) {
+                $problems.Add("set $($set.Name): '$($shown.name -join ',')' in help, '$($inSet.Name -join ',')' bound")
+            }
+            foreach ($real in $inSet) {
+                $documented = $shown | Where-Object { $_.name -eq $real.Name }
+                if (-not $documented) { continue }
+                $position = if ($real.Position -lt 0) { 'named' } else { "$($real.Position)" }
+                $from = @(if ($real.ValueFromPipeline) { 'ByValue' }; if ($real.ValueFromPipelineByPropertyName) { 'ByPropertyName' })
+                $pipeline = if ($from.Count) { "True ($($from -join ', '))" } else { 'False' }
+                $expected = "position $position, required $($real.IsMandatory.ToString().ToLowerInvariant()), pipeline $pipeline"
+                $actual = "position $($documented.position), required $($documented.required), pipeline $($documented.pipelineInput)"
+                if ($actual -ne $expected) { $problems.Add("set $($set.Name) -$($real.Name): $actual in help, $expected bound") }
+            }
+        }
+        $problems
+        """;
+
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
+    public void GetHelpSaysWhatTheEngineBindsForEveryParameterAndSet(string cmdlet)
+    {
+        using var session = new PowerShellSession();
+        var syntax = Regex.Match(File.ReadAllText(DocsPage(cmdlet)), @"^## SYNTAX\s*$(.*?)^## ", RegexOptions.Multiline | RegexOptions.Singleline).Groups[1].Value;
+        var setNames = Regex.Matches(syntax, @"^### (.+?)\s*$", RegexOptions.Multiline).Select(m => m.Groups[1].Value.Replace("(Default)", "").Trim()).ToArray();
+
+        var problems = session.Run(CompareHelpWithMetadata, cmdlet, setNames);
+
+        problems.ThrowIfFailed();
+        Assert.True(problems.Output.Count == 0, cmdlet + ":\n" + string.Join("\n", problems.Output));
+    }
+
+    [Fact]
+    public void EveryExportedCmdletIsInTheHelpSweeps()
+    {
+        using var session = new PowerShellSession();
+        var exported = session.Run("(Get-Command -Module HighwayHailuo).Name").Output.Select(o => o.ToString()).OrderBy(n => n, StringComparer.Ordinal);
+        Assert.Equal(((IEnumerable<object[]>)Cmdlets).Select(row => (string)row[0]).OrderBy(n => n, StringComparer.Ordinal), exported);
+    }
+
     [Fact]
     public void TheAboutTopicIsFoundByGetHelp()
     {
