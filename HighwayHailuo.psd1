@@ -8,7 +8,7 @@
     Author               = 'HighwayHailuo contributors'
     CompanyName          = 'HighwayHailuo'
     Copyright            = '(c) HighwayHailuo contributors. MIT License.'
-    Description          = 'Turns still images into short videos with the Highway API''s Minimax Hailuo 2.3 image-to-video model: submit, wait and save through typed, pipeline-friendly cmdlets.'
+    Description          = 'Turns still images (or prompts) into short videos with the Highway API''s Minimax Hailuo models (2.3, 2.3 Fast and 02: image to video, first and last frame, text to video): submit, wait and save through typed, pipeline-friendly cmdlets, with journals that never bill an image twice, rate pacing shared across processes, and resumable downloads.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     DotNetFrameworkVersion = '4.7.2'
@@ -26,7 +26,7 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Highway', 'Hailuo', 'Minimax', 'ImageToVideo', 'Video', 'AI', 'GenerativeAI', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('Highway', 'Hailuo', 'Minimax', 'ImageToVideo', 'TextToVideo', 'Video', 'AI', 'GenerativeAI', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ReleaseNotes = 'First release: submit, wait and save with journals, camera moves, paced batches, resumable downloads and full help. See CHANGELOG.md.'
         }
     }
