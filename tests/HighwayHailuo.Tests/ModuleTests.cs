@@ -32,7 +32,11 @@ public sealed class ModuleTests
             new[] { "Connect-Highway", "Disconnect-Highway", "Get-HailuoTask", "New-HailuoVideo", "Save-HailuoVideo", "Wait-HailuoTask" },
             lines[3].Split(',').OrderBy(n => n));
         Assert.Equal("0", lines[4]);
-        Assert.Contains("Minimax Hailuo 2.3", lines[5]);
+        // The description names every model of the table (as -Model completes them), not only the first.
+        Assert.Contains("Minimax Hailuo models", lines[5]);
+        var models = session.Run("$line = 'New-HailuoVideo -Model '; (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText").Output.Select(o => o.ToString()).ToArray();
+        Assert.NotEmpty(models);
+        Assert.All(models, model => Assert.Contains(model.Replace("Hailuo-", "").Replace('-', ' '), lines[5]));
         Assert.Contains("PSEdition_Core", lines[6].Split(','));
         Assert.Contains("PSEdition_Desktop", lines[6].Split(','));
         Assert.Contains("CHANGELOG.md", lines[7]);
