@@ -3,7 +3,8 @@
     Builds the HighwayHailuo module into out/HighwayHailuo/ and optionally runs the tests.
 .DESCRIPTION
     A thin wrapper over the dotnet CLI: nothing here is needed to build or test. `dotnet build`
-    alone produces the importable module (and a pwsh built from NuGet in out/pwsh/); `dotnet test`
+    alone produces the importable module (and restores the official pwsh, the PowerShell .NET tool,
+    with a launcher in out/pwsh/); `dotnet test`
     alone runs every suite, the Pester one included, in that pwsh.
     With -Test this script runs the xunit suites through `dotnet test`, and the Pester suite in the
     pwsh that runs this script: with an installed Pester 5 when there is one, else with the Pester
@@ -46,9 +47,9 @@ if ($Test) {
     $installed = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version.Major -eq 5 } |
         Sort-Object Version -Descending | Select-Object -First 1
     $pester = if ($installed) { $installed.Path } else {
-        Get-ChildItem -Path (Join-Path $PSScriptRoot 'out/pwsh/runtimes/*/lib/*/Modules/Pester/Pester.psd1') | Select-Object -First 1 -ExpandProperty FullName
+        Get-ChildItem -Path (Join-Path $PSScriptRoot 'out/modules/Pester/Pester.psd1') | Select-Object -First 1 -ExpandProperty FullName
     }
-    if (-not $pester) { throw 'No Pester 5: the build stages one in out/pwsh; run without -Clean, or Install-Module Pester -MinimumVersion 5.0.' }
+    if (-not $pester) { throw 'No Pester 5: the build stages one in out/modules; run without -Clean, or Install-Module Pester -MinimumVersion 5.0.' }
     Write-Host "Pester suite in $($PSVersionTable.PSEdition) $($PSVersionTable.PSVersion) with $pester"
     $result = & (Join-Path $PSScriptRoot 'tests/Pester/Run.ps1') -PesterPath $pester
     if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed." }

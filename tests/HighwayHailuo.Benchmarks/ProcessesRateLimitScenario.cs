@@ -102,7 +102,7 @@ internal static class ProcessesRateLimitScenario
 
     private static Process StartPwsh(string script, string folder, FakeHighwayServer fake, TimeSpan window)
     {
-        string pwsh = Path.Combine(BenchHost.RepoRoot, "out", "pwsh", OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
+        string pwsh = Path.Combine(BenchHost.RepoRoot, "out", "pwsh", OperatingSystem.IsWindows() ? "pwsh.cmd" : "pwsh");
         var info = new ProcessStartInfo(pwsh) { UseShellExecute = false, RedirectStandardOutput = true, WorkingDirectory = folder };
         foreach (var arg in new[] { "-NoProfile", "-NonInteractive", "-File", script, "-Manifest", BenchHost.ModuleManifest, "-Folder", folder })
             info.ArgumentList.Add(arg);

@@ -194,7 +194,7 @@ internal static class ScaleScenario
             $cpu = ($self.TotalProcessorTime - $cpu).TotalSeconds
             "RESULT $($saved.Count) $($clock.Elapsed.TotalSeconds) $cpu $gc $($self.PeakWorkingSet64)" # expandable strings format numbers invariantly
             """);
-        string pwsh = Path.Combine(BenchHost.RepoRoot, "out", "pwsh", OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
+        string pwsh = Path.Combine(BenchHost.RepoRoot, "out", "pwsh", OperatingSystem.IsWindows() ? "pwsh.cmd" : "pwsh");
         var info = new ProcessStartInfo(pwsh);
         foreach (var arg in new[] { "-NoProfile", "-NonInteractive", "-File", script, "-Manifest", BenchHost.ModuleManifest, "-Images", images, "-Videos", videos })
             info.ArgumentList.Add(arg);

@@ -1,4 +1,4 @@
-// Runs a child process (the pwsh built from NuGet into out/pwsh/, or a dotnet program) bounded in
+// Runs a child process (the official pwsh through its launcher out/pwsh/pwsh, or a dotnet program) bounded in
 // time, collecting what it prints, and stops it by its own process id when the time is up or when
 // a test kills it on purpose.
 using System.Diagnostics;
@@ -14,7 +14,7 @@ internal sealed class ChildProcess : IDisposable
 
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    public static string PwshPath => Path.Combine(RepoRoot, "out", "pwsh", OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
+    public static string PwshPath => Path.Combine(RepoRoot, "out", "pwsh", OperatingSystem.IsWindows() ? "pwsh.cmd" : "pwsh");
 
     public static string ModuleManifest => Path.Combine(RepoRoot, "out", "HighwayHailuo", "HighwayHailuo.psd1");
 
@@ -41,7 +41,7 @@ internal sealed class ChildProcess : IDisposable
     public static ChildProcess StartPwshFile(string script, string workingDirectory, IDictionary<string, string>? environment, params string[] args)
     {
         if (!File.Exists(PwshPath))
-            throw new InvalidOperationException($"pwsh was not built: expected {PwshPath} (dotnet build builds tests/Pwsh).");
+            throw new InvalidOperationException($"pwsh was not staged: expected {PwshPath} (dotnet build restores the PowerShell tool and writes it: tests/Pwsh).");
         return Start(PwshPath, new[] { "-NoProfile", "-NonInteractive", "-File", script }.Concat(args), workingDirectory, environment);
     }
 

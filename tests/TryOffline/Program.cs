@@ -5,7 +5,7 @@ using System.Diagnostics;
 using FakeHighway;
 
 string repoRoot = FindRepoRoot();
-string pwsh = Path.Combine(repoRoot, "out", "pwsh", OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
+string pwsh = Path.Combine(repoRoot, "out", "pwsh", OperatingSystem.IsWindows() ? "pwsh.cmd" : "pwsh");
 string manifest = Path.Combine(repoRoot, "out", "HighwayHailuo", "HighwayHailuo.psd1");
 string script = Path.Combine(repoRoot, "tests", "TryOffline", "TryOffline.ps1");
 string fixtures = Path.Combine(repoRoot, "tests", "HighwayHailuo.Tests", "Fixtures");
