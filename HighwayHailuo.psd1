@@ -1,5 +1,6 @@
 # Module manifest for HighwayHailuo.
-# ModuleVersion is stamped by the build from <Version> in src/HighwayHailuo/HighwayHailuo.csproj;
+# ModuleVersion is stamped by the build from <Version> in src/HighwayHailuo/HighwayHailuo.csproj, and
+# ReleaseNotes from that version's section of CHANGELOG.md;
 # the value here is only a placeholder. Import the staged copy in out/HighwayHailuo/.
 @{
     RootModule           = 'HighwayHailuo.dll'
@@ -27,7 +28,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Highway', 'Hailuo', 'Minimax', 'ImageToVideo', 'TextToVideo', 'Video', 'AI', 'GenerativeAI', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
-            ReleaseNotes = 'First release: submit, wait and save with journals, camera moves, paced batches, resumable downloads and full help. See CHANGELOG.md.'
+            ReleaseNotes = 'Stamped by the build: this version''s section of CHANGELOG.md.'
         }
     }
 }

@@ -40,6 +40,11 @@ public sealed class ModuleTests
         Assert.Contains("PSEdition_Core", lines[6].Split(','));
         Assert.Contains("PSEdition_Desktop", lines[6].Split(','));
         Assert.Contains("CHANGELOG.md", lines[7]);
+        // The release notes are this version's section of the changelog, stamped by the build.
+        string changelog = File.ReadAllText(Path.Combine(PowerShellSession.RepoRoot, "CHANGELOG.md")).Replace("\r\n", "\n");
+        string section = System.Text.RegularExpressions.Regex.Match(changelog, @"(?ms)^## \[" + System.Text.RegularExpressions.Regex.Escape(lines[0]) + @"\][^\n]*\n(.*?)(?=^## \[|\z)").Groups[1].Value.Trim();
+        Assert.StartsWith(section.Split('\n')[0], lines[7]);
+        Assert.Contains(section.Split('\n').Last(l => l.Trim().Length > 0).Trim(), lines[7]);
         Assert.Equal("|", lines[8]); // no project or licence address until the project has a public home
         // The release notes and the licence ship beside the manifest's source.
         Assert.Contains("## [" + lines[0] + "]", File.ReadAllText(Path.Combine(PowerShellSession.RepoRoot, "CHANGELOG.md")));
