@@ -19,6 +19,14 @@ namespace HighwayHailuo.Hosting
 
         public void OnImport()
         {
+            // Before anything else: a PowerShell that cannot run the module says so now, at import.
+            var neededJson = Array.Find(typeof(ModuleInitializer).Assembly.GetReferencedAssemblies(), a => a.Name == "System.Text.Json")?.Version;
+            bool netFramework = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
+            if (neededJson != null && !netFramework
+                && HostSupport.Refusal(netFramework, typeof(PSObject).Assembly.GetName().Version ?? new Version(0, 0), HostJsonVersion(), neededJson) is string refusal)
+            {
+                throw new PlatformNotSupportedException(refusal);
+            }
             lock (s_lock)
             {
                 if (s_registered)
@@ -36,20 +44,25 @@ namespace HighwayHailuo.Hosting
             }
         }
 
+        // The runtime's own System.Text.Json (PowerShell 7), or null when it has none.
+        private static Version? HostJsonVersion()
+        {
+            try
+            {
+                return Assembly.Load(new AssemblyName("System.Text.Json")).GetName().Version;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException || ex is FileLoadException || ex is BadImageFormatException)
+            {
+                return null;
+            }
+        }
+
         /// <summary>Answers only for assemblies shipped in dependencies/, and only when the host has none.</summary>
         private static Assembly? ResolveOwnDependency(object? sender, ResolveEventArgs args)
         {
-            var requested = new AssemblyName(args.Name);
-            if (requested.Name == null || !s_ownDependencies.Contains(requested.Name))
-                return null;
-            string path = Path.Combine(s_dependencyFolder, requested.Name + ".dll");
-            if (!File.Exists(path))
-                return null;
-            var candidate = AssemblyName.GetAssemblyName(path);
-            // Never hand out an older copy than the one asked for.
-            if (requested.Version != null && candidate.Version != null && candidate.Version < requested.Version)
-                return null;
-            return Assembly.LoadFrom(path);
+            string? path = HostSupport.DependencyFile(new AssemblyName(args.Name), s_ownDependencies, s_dependencyFolder,
+                file => File.Exists(file) ? AssemblyName.GetAssemblyName(file).Version : null);
+            return path == null ? null : Assembly.LoadFrom(path);
         }
     }
 }
