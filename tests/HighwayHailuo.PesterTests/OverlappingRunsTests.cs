@@ -29,6 +29,18 @@ public sealed class OverlappingRunsTests : IDisposable
         foreach ($e in $Error) { "ERROR $($e.FullyQualifiedErrorId.Split(',')[0])" }
         """;
 
+    // As an Azure Automation runbook or a scheduled job runs it: no console, standard streams
+    // redirected, every error ends the job, the key from a credential.
+    private const string Runbook = """
+        param([string] $Manifest)
+        $ErrorActionPreference = 'Stop'
+        Import-Module $Manifest
+        Connect-Highway -ApiKey ([pscredential]::new('runbook', (ConvertTo-SecureString $env:RUNBOOK_KEY -AsPlainText -Force))) -BaseUri $env:RUNBOOK_URI
+        $saved = @(Get-ChildItem ./photos | New-HailuoVideo -Prompt 'runbook' -Journal ./hailuo.jsonl |
+            Wait-HailuoTask -PollInterval 0.2 | Save-HailuoVideo -Destination ./videos -SkipExisting)
+        "SAVED $($saved.Count)"
+        """;
+
     private readonly ITestOutputHelper _log;
     private readonly string _work = Directory.CreateTempSubdirectory("hailuo-overlap-").FullName;
     private readonly Dictionary<string, string> _imageBySha = new(StringComparer.OrdinalIgnoreCase);
@@ -44,6 +56,7 @@ public sealed class OverlappingRunsTests : IDisposable
         }
         File.WriteAllText(Path.Combine(_work, "batch.ps1"), Batch);
         File.WriteAllText(Path.Combine(_work, "save.ps1"), SaveOnly);
+        File.WriteAllText(Path.Combine(_work, "runbook.ps1"), Runbook);
     }
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
@@ -116,6 +129,75 @@ public sealed class OverlappingRunsTests : IDisposable
         AssertJournalIsWhole();
         _log.WriteLine($"killed {when}: {createdBeforeKill} tasks before the kill, {fake.Submissions.Count} in all for {Images} images; rerun saved {saved}, {errors.Count} unknown");
     }
+
+    [Fact]
+    public async Task ARunbookKilledWhileSavingFinishesOnItsNextRunWithoutBillingAgain()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions
+        {
+            QueuedFor = TimeSpan.FromMilliseconds(200), ProcessingFor = TimeSpan.FromMilliseconds(300),
+            VideoBytesPerSecond = 128 * 1024,
+        });
+
+        using (var run = StartRunbook(fake))
+        {
+            WaitFor(() => fake.VideoRequestCount >= 2, run, "while saving");
+            run.Kill(); // the sandbox recycled, the job stopped
+        }
+        int billed = fake.Submissions.Count;
+        fake.Options.VideoBytesPerSecond = 0;
+
+        using var rerun = StartRunbook(fake);
+        int exitCode = rerun.WaitForExit(TimeSpan.FromMinutes(3));
+        _log.WriteLine(rerun.Output);
+
+        Assert.True(exitCode == 0, rerun.Output);
+        Assert.Contains($"SAVED {Images}", rerun.Output.Split('\n').Select(l => l.Trim()));
+        Assert.Equal(Images, billed); // every image was answered before the kill
+        AssertEveryImageBilledOnce(fake);
+        AssertEveryVideoSavedWhole(fake);
+        Assert.DoesNotContain('\u001b', rerun.Output); // no progress bars or colours in a redirected job log
+    }
+
+    [Fact]
+    public async Task ARunbookKilledWithSubmissionsUnansweredStopsOnTheUnknownAndNeverResendsIt()
+    {
+        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions
+        {
+            QueuedFor = TimeSpan.FromMilliseconds(200), ProcessingFor = TimeSpan.FromMilliseconds(300),
+            AnswerLatency = TimeSpan.FromSeconds(3), // tasks are created, then the answers wait: the kill comes in between
+        });
+
+        using (var run = StartRunbook(fake))
+        {
+            WaitFor(() => fake.Submissions.Count >= 2, run, "while answers are pending");
+            run.Kill();
+        }
+        fake.Options.AnswerLatency = TimeSpan.Zero;
+
+        using var rerun = StartRunbook(fake);
+        int exitCode = rerun.WaitForExit(TimeSpan.FromMinutes(3));
+        _log.WriteLine(rerun.Output);
+
+        // Under $ErrorActionPreference = 'Stop' the job ends at the first image whose submission
+        // may or may not have created a task: paid for perhaps, never sent again without -Force.
+        Assert.NotEqual(0, exitCode);
+        // The job log shows PowerShell's concise view: the message of HailuoSubmitOutcomeUnknown,
+        // wrapped behind a "|" gutter.
+        string log = Regex.Replace(rerun.Output.Replace("\r", ""), @"\n\s*\|\s*", " ");
+        Assert.Contains("may or may not have created a task", log);
+        Assert.Contains("use -Force to submit it anyway", log);
+        Assert.All(fake.Submissions.GroupBy(s => s.ImageSha256), g => Assert.Single(g));
+        AssertJournalIsWhole();
+    }
+
+    private ChildProcess StartRunbook(FakeHighwayServer fake) =>
+        ChildProcess.StartPwshFile(Path.Combine(_work, "runbook.ps1"), _work, new Dictionary<string, string>
+        {
+            ["RUNBOOK_KEY"] = fake.Options.ApiKey,
+            ["RUNBOOK_URI"] = fake.BaseUri.ToString(),
+            ["HIGHWAY_RETRY_BASE_DELAY_MS"] = "10",
+        }, "-Manifest", ChildProcess.ModuleManifest);
 
     [Fact]
     public async Task OverlappingSavesOfTheSameTasksDownloadEachVideoOnceAndNeverConflict()

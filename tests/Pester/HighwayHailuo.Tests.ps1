@@ -406,6 +406,69 @@ Describe 'Under a rate limit' {
     }
 }
 
+Describe 'In thread jobs and parallel script blocks' {
+    # Runbooks and scripts fan out with Start-ThreadJob and ForEach-Object -Parallel (the official
+    # pwsh has both). Each thread is a runspace of its own: the module is imported there, a key is
+    # passed there (Connect-Highway belongs to the runspace that ran it), and the tasks come back
+    # as live HailuoTask objects, not deserialized copies.
+    BeforeEach {
+        $fake = Start-FakeHighway
+        $null = New-TestImage 'a.png'
+        $null = New-TestImage 'b.png' 'tiny.png'
+        $null = New-TestImage 'c.png'
+    }
+    AfterEach {
+        Stop-FakeHighway $fake
+        Remove-Item -Path (Join-Path $TestDrive '*') -Recurse -Force
+    }
+
+    It 'submits, waits and saves inside Start-ThreadJob' {
+        $job = Start-ThreadJob -ArgumentList $Manifest, $fake.ApiKey, $fake.BaseUri, $TestDrive -ScriptBlock {
+            param($Manifest, $Key, $Uri, $Folder)
+            Import-Module $Manifest
+            Connect-Highway -ApiKey ([pscredential]::new('runbook', (ConvertTo-SecureString $Key -AsPlainText -Force))) -BaseUri $Uri
+            New-HailuoVideo (Join-Path $Folder 'a.png') -Prompt 'in a thread job' | Wait-HailuoTask -PollInterval 0.1 |
+                Save-HailuoVideo -Destination (Join-Path $Folder 'videos')
+        }
+        $saved = $job | Receive-Job -Wait -AutoRemoveJob -ErrorVariable failed
+
+        $failed | Should -BeNullOrEmpty
+        $saved | Should -HaveCount 1
+        $saved[0] | Should -BeOfType ([System.IO.FileInfo])
+        $saved[0].Name | Should -Be 'a.mp4'
+    }
+
+    It 'takes images in ForEach-Object -Parallel and reports a bad one there, the others going on' {
+        $key = $fake.ApiKey; $uri = $fake.BaseUri
+        $results = 'a.png', 'b.png', 'c.png' | ForEach-Object -ThrottleLimit 3 -Parallel {
+            Import-Module $using:Manifest
+            New-HailuoVideo (Join-Path $using:TestDrive $_) -Prompt "parallel $_" -ApiKey $using:key -BaseUri $using:uri -ErrorAction SilentlyContinue -ErrorVariable bad
+            foreach ($e in $bad) { 'ERROR ' + $e.FullyQualifiedErrorId.Split(',')[0] }
+        }
+
+        $tasks = @($results | Where-Object { $_ -is [HighwayHailuo.HailuoTask] })
+        ($tasks.SourceImage | Split-Path -Leaf | Sort-Object) | Should -Be @('a.png', 'c.png')
+        $results | Where-Object { $_ -is [string] } | Should -Be 'ERROR ImageTooSmall'
+        (Get-FakeStats $fake).acceptedSubmissions | Should -Be 2
+    }
+
+    It 'needs a key in each thread: the caller''s Connect-Highway stays with the caller' {
+        Connect-Highway -ApiKey $fake.ApiKey -BaseUri $fake.BaseUri
+        try {
+            $job = Start-ThreadJob -ArgumentList $Manifest, $fake.BaseUri, $TestDrive -ScriptBlock {
+                param($Manifest, $Uri, $Folder)
+                Import-Module $Manifest
+                New-HailuoVideo (Join-Path $Folder 'a.png') -Prompt p -BaseUri $Uri
+            }
+            $null = $job | Receive-Job -Wait -AutoRemoveJob -ErrorVariable failed -ErrorAction SilentlyContinue
+        }
+        finally { Disconnect-Highway }
+
+        $failed.FullyQualifiedErrorId | Should -Match '^ApiKeyMissing'
+        (Get-FakeStats $fake).submitRequests | Should -Be 0
+    }
+}
+
 Describe 'The module' {
     It 'has a clean manifest that exports exactly its cmdlets' {
         $module = Test-ModuleManifest -Path $Manifest
