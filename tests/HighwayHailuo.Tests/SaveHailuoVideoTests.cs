@@ -30,6 +30,32 @@ public sealed class SaveHailuoVideoTests
     }
 
     [Fact]
+    public async Task DownloadsShowOneProgressBarOfVideosSavedAndBytesReceivedThenComplete()
+    {
+        // Three 1 MB videos at 2 MB/s: long enough for more than one update.
+        var options = Quick();
+        options.VideoBytes = 1024 * 1024;
+        options.VideoBytesPerSecond = 2 * 1024 * 1024;
+        await using var rig = await FakeRig.StartAsync(options);
+        var (fake, session) = rig;
+        for (int i = 0; i < 3; i++)
+            TestImages.Write(session.WorkDir, $"p{i}.png", TestImages.Png(400, 320 + i));
+        var tasks = session.Run("Get-ChildItem *.png | New-HailuoVideo -Prompt p | Wait-HailuoTask -PollInterval 0.1").ThrowIfFailed().Output;
+
+        var result = session.Run("$args | Save-HailuoVideo -Destination out", tasks.Select(t => t.BaseObject).ToArray());
+
+        result.ThrowIfFailed();
+        Assert.Equal(3, result.Objects<FileInfo>().Length);
+        var bars = result.Progress.Where(p => p.Activity == "Saving Hailuo videos").ToList();
+        Assert.True(bars.Count >= 2, $"{bars.Count} progress records");
+        Assert.Equal(ProgressRecordType.Completed, bars[^1].RecordType);
+        var updates = bars.Take(bars.Count - 1).ToList();
+        Assert.All(updates, p => Assert.Matches(@"^\d of \d saved, \d+[.,]\d MB received$", p.StatusDescription));
+        Assert.Equal(updates.Select(p => p.PercentComplete).OrderBy(p => p), updates.Select(p => p.PercentComplete)); // never goes back
+        Assert.DoesNotContain(result.Progress, p => p.Activity == "Saving Hailuo videos" && p.ActivityId != bars[0].ActivityId);
+    }
+
+    [Fact]
     public async Task CollidingNamesGetATaskIdSuffixInArrivalOrder()
     {
         await using var rig = await FakeRig.StartAsync(Quick());

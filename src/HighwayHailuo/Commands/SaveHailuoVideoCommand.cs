@@ -41,6 +41,7 @@ namespace HighwayHailuo.Commands
         private string _folder = "";
         private bool _folderReady;
         private AbandonedPartials? _abandoned;
+        private TransferProgress? _progress;
         private SavedFileItems? _items;
 
         /// <summary>
@@ -105,7 +106,8 @@ namespace HighwayHailuo.Commands
                     $"Cannot save into '{Destination}': it is a file; -Destination takes a folder.", Destination));
             }
             _namer = new VideoFileNamer(_folder);
-            _downloader = new VideoDownloader(Gate, Retry, Log, KeyToHide);
+            _progress = new TransferProgress(Dispatcher, WriteProgress, "Saving Hailuo videos", "saved", "received");
+            _downloader = new VideoDownloader(Gate, Retry, Log, KeyToHide) { BytesWritten = _progress.Moved };
             if (RequestTimeout is TimeSpan timeout)
                 _downloader.StallTimeout = timeout;
             _runner = new ItemRunner(Dispatcher, Background, ThrottleLimit);
@@ -142,6 +144,7 @@ namespace HighwayHailuo.Commands
             }
             _refresher!.WaitAll();
             _runner?.WaitAll();
+            _progress?.Complete();
         }
 
         private static bool IsUsable(HailuoTask? task) =>
@@ -324,7 +327,15 @@ namespace HighwayHailuo.Commands
                     }
                     return;
                 }
-                await _downloader!.DownloadAsync(task.TaskId, task.VideoUrl!, path, Force, RefreshUrlAsync, CancelToken).ConfigureAwait(false);
+                _progress!.Started();
+                try
+                {
+                    await _downloader!.DownloadAsync(task.TaskId, task.VideoUrl!, path, Force, RefreshUrlAsync, CancelToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _progress.Ended();
+                }
                 Dispatcher.Post(() => WriteSavedFile(path));
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)

@@ -35,6 +35,9 @@ namespace HighwayHailuo.Saving
         private readonly string? _secret;
 
         // secret: the API key. It is never sent to the video host, but kept out of anything the host answers all the same.
+        /// <summary>Told of every piece of a video written to disk (its size), from any thread: for progress.</summary>
+        public Action<long>? BytesWritten { get; set; }
+
         public VideoDownloader(RequestGate gate, RetryPolicy retry, IClientLog? log, string? secret = null, HttpClient? http = null)
         {
             _gate = gate;
@@ -261,6 +264,7 @@ namespace HighwayHailuo.Saving
                             pendingWrite = Task.CompletedTask;
                             await Write(target.WriteAsync(buffers[turn], 0, filled, cancellationToken)).ConfigureAwait(false);
                             written += filled;
+                            BytesWritten?.Invoke(filled);
                             throw;
                         }
                         await Write(pendingWrite).ConfigureAwait(false);
@@ -268,6 +272,7 @@ namespace HighwayHailuo.Saving
                             break;
                         pendingWrite = target.WriteAsync(buffers[turn], 0, filled, cancellationToken);
                         written += filled;
+                        BytesWritten?.Invoke(filled);
                     }
                     await Write(target.FlushAsync(cancellationToken)).ConfigureAwait(false);
                 }
