@@ -8,6 +8,40 @@ namespace HighwayHailuo.Tests;
 public sealed class NewHailuoVideoTests
 {
     [Fact]
+    public async Task SubmittingShowsOneProgressBarOfSubmissionsAndImageBytesThenCompletes()
+    {
+        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { SubmitLatency = TimeSpan.FromMilliseconds(300) });
+        var (fake, session) = rig;
+        for (int i = 0; i < 4; i++)
+            TestImages.Write(session.WorkDir, $"p{i}.png", TestImages.Png(400, 320 + i, padTo: 2 * 1024 * 1024));
+
+        var result = session.Run("Get-ChildItem *.png | New-HailuoVideo -Prompt p -ThrottleLimit 2");
+
+        result.ThrowIfFailed();
+        Assert.Equal(4, result.Objects<HailuoTask>().Length);
+        var bars = result.Progress.Where(p => p.Activity == "Submitting to Hailuo").ToList();
+        Assert.True(bars.Count >= 2, $"{bars.Count} progress records");
+        Assert.Equal(ProgressRecordType.Completed, bars[^1].RecordType);
+        var updates = bars.Take(bars.Count - 1).ToList();
+        Assert.All(updates, p => Assert.Matches(@"^\d of \d submitted, \d+[.,]\d MB of images sent$", p.StatusDescription));
+        Assert.Equal(updates.Select(p => p.PercentComplete).OrderBy(p => p), updates.Select(p => p.PercentComplete)); // never goes back
+    }
+
+    [Fact]
+    public async Task WhatIfShowsNoProgress()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        TestImages.Write(session.WorkDir, "p.png", TestImages.Png(400, 320));
+
+        var result = session.Run("Get-ChildItem *.png | New-HailuoVideo -Prompt p -WhatIf");
+
+        result.ThrowIfFailed();
+        Assert.DoesNotContain(result.Progress, p => p.Activity == "Submitting to Hailuo");
+        Assert.Empty(fake.Requests);
+    }
+
+    [Fact]
     public async Task SendsAllSixDocumentedFieldsAndNothingElse()
     {
         await using var rig = await FakeRig.StartAsync();

@@ -45,10 +45,15 @@ namespace HighwayHailuo.Api
         // Each piece is either UTF-8 text or an image to encode in its place.
         private readonly IReadOnlyList<(byte[]? Text, LocalImage? Image)> _pieces;
         private readonly Action? _onSent;
+        private readonly Action<long>? _onImageBytes;
 
-        public DataUriJsonContent(IEnumerable<object> pieces, Action? onSent = null)
+        /// <param name="pieces">UTF-8 text and images to encode in their places.</param>
+        /// <param name="onSent">Told when the whole body was sent.</param>
+        /// <param name="onImageBytes">Told of each piece of an image read into the body, for progress.</param>
+        public DataUriJsonContent(IEnumerable<object> pieces, Action? onSent = null, Action<long>? onImageBytes = null)
         {
             _onSent = onSent;
+            _onImageBytes = onImageBytes;
             _pieces = pieces.Select(p => p is LocalImage image ? ((byte[]?)null, image) : (Encoding.UTF8.GetBytes((string)p), (LocalImage?)null)).ToList();
             Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         }
@@ -94,6 +99,7 @@ namespace HighwayHailuo.Api
                         int n = ReadImage(file, image, raw, filled, ChunkBytes - filled);
                         if (n == 0)
                             break;
+                        _onImageBytes?.Invoke(n);
                         filled += n;
                     }
                     if (filled == 0)

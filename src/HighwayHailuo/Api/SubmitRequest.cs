@@ -79,6 +79,9 @@ namespace HighwayHailuo.Api
         public bool LastBodySent => _lastBodySent;
         private volatile bool _lastBodySent;
 
+        /// <summary>Told of each piece of a local image read into a body as it is sent (again on a retried attempt), from any thread: for progress.</summary>
+        public Action<long>? ImageBytesSent { get; set; }
+
         /// <summary>A fresh body for one attempt; local images are streamed from disk as they are sent.</summary>
         public HttpContent CreateContent()
         {
@@ -102,7 +105,7 @@ namespace HighwayHailuo.Api
             pieces.Add(text.Append('}').ToString());
             if (FirstFrame?.Local == null && LastFrame?.Local == null)
                 return new ByteArrayJsonContent(Encoding.UTF8.GetBytes(string.Concat(pieces)), sent);
-            return new DataUriJsonContent(pieces, sent);
+            return new DataUriJsonContent(pieces, sent, ImageBytesSent);
         }
 
         /// <summary>The body as the Debug stream shows it: no image data, only its description.</summary>

@@ -42,6 +42,7 @@ namespace HighwayHailuo.Commands
         private static readonly string[] s_itemParameters = { nameof(Prompt), nameof(Model), nameof(Duration), nameof(Resolution), nameof(LastFrame) };
 
         private ItemRunner? _runner;
+        private TransferProgress? _uploads;
         private TaskJournal? _journal;
         private JournaledSubmitter? _submitter;
         private readonly HashSet<string> _warnedPrompts = new HashSet<string>(StringComparer.Ordinal);
@@ -233,6 +234,7 @@ namespace HighwayHailuo.Commands
                 _journal = OpenJournal(Journal);
             _submitter = new JournaledSubmitter(_journal, Force, Log);
             _runner = new ItemRunner(Dispatcher, Background, ThrottleLimit);
+            _uploads = new TransferProgress(Dispatcher, WriteProgress, "Submitting to Hailuo", "submitted", "of images sent");
         }
 
         /// <summary>A value is settled before any input when the command line gave it, or when nothing is piped.</summary>
@@ -451,6 +453,7 @@ namespace HighwayHailuo.Commands
         private protected override void End()
         {
             _runner?.WaitAll();
+            _uploads?.Complete();
             if (!IsWhatIf || (_whatIf.Count == 0 && _refused == 0))
                 return;
             int videos = _whatIf.Sum(m => m.ByResolution.Values.Sum());
@@ -620,7 +623,22 @@ namespace HighwayHailuo.Commands
             }
         }
 
+        // One submission, counted on the call's progress bar from start to end, whatever the outcome.
         private async System.Threading.Tasks.Task SubmitAsync(HighwayClient client, SubmitRequest request, object target)
+        {
+            _uploads!.Started();
+            request.ImageBytesSent = _uploads.Moved;
+            try
+            {
+                await SubmitOneAsync(client, request, target).ConfigureAwait(false);
+            }
+            finally
+            {
+                _uploads.Ended();
+            }
+        }
+
+        private async System.Threading.Tasks.Task SubmitOneAsync(HighwayClient client, SubmitRequest request, object target)
         {
             SubmitOutcome outcome;
             try
