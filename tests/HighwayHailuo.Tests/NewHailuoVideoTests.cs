@@ -19,12 +19,7 @@ public sealed class NewHailuoVideoTests
 
         result.ThrowIfFailed();
         Assert.Equal(4, result.Objects<HailuoTask>().Length);
-        var bars = result.Progress.Where(p => p.Activity == "Submitting to Hailuo").ToList();
-        Assert.True(bars.Count >= 2, $"{bars.Count} progress records");
-        Assert.Equal(ProgressRecordType.Completed, bars[^1].RecordType);
-        var updates = bars.Take(bars.Count - 1).ToList();
-        Assert.All(updates, p => Assert.Matches(@"^\d of \d submitted, \d+[.,]\d MB of images sent$", p.StatusDescription));
-        Assert.Equal(updates.Select(p => p.PercentComplete).OrderBy(p => p), updates.Select(p => p.PercentComplete)); // never goes back
+        TransferBars.AssertOneBarThenCompleted(result.Progress, "Submitting to Hailuo", @"^\d of \d submitted, \d+[.,]\d MB of images sent$");
     }
 
     [Fact]

@@ -46,13 +46,7 @@ public sealed class SaveHailuoVideoTests
 
         result.ThrowIfFailed();
         Assert.Equal(3, result.Objects<FileInfo>().Length);
-        var bars = result.Progress.Where(p => p.Activity == "Saving Hailuo videos").ToList();
-        Assert.True(bars.Count >= 2, $"{bars.Count} progress records");
-        Assert.Equal(ProgressRecordType.Completed, bars[^1].RecordType);
-        var updates = bars.Take(bars.Count - 1).ToList();
-        Assert.All(updates, p => Assert.Matches(@"^\d of \d saved, \d+[.,]\d MB received$", p.StatusDescription));
-        Assert.Equal(updates.Select(p => p.PercentComplete).OrderBy(p => p), updates.Select(p => p.PercentComplete)); // never goes back
-        Assert.DoesNotContain(result.Progress, p => p.Activity == "Saving Hailuo videos" && p.ActivityId != bars[0].ActivityId);
+        TransferBars.AssertOneBarThenCompleted(result.Progress, "Saving Hailuo videos", @"^\d of \d saved, \d+[.,]\d MB received$");
     }
 
     [Fact]

@@ -234,7 +234,7 @@ namespace HighwayHailuo.Commands
                 _journal = OpenJournal(Journal);
             _submitter = new JournaledSubmitter(_journal, Force, Log);
             _runner = new ItemRunner(Dispatcher, Background, ThrottleLimit);
-            _uploads = new TransferProgress(Dispatcher, WriteProgress, "Submitting to Hailuo", "submitted", "of images sent");
+            _uploads = new TransferProgress(TransferProgress.SubmittingActivityId, Dispatcher, WriteProgress, "Submitting to Hailuo", "submitted", "of images sent");
         }
 
         /// <summary>A value is settled before any input when the command line gave it, or when nothing is piped.</summary>

@@ -106,7 +106,7 @@ namespace HighwayHailuo.Commands
                     $"Cannot save into '{Destination}': it is a file; -Destination takes a folder.", Destination));
             }
             _namer = new VideoFileNamer(_folder);
-            _progress = new TransferProgress(Dispatcher, WriteProgress, "Saving Hailuo videos", "saved", "received");
+            _progress = new TransferProgress(TransferProgress.SavingActivityId, Dispatcher, WriteProgress, "Saving Hailuo videos", "saved", "received");
             _downloader = new VideoDownloader(Gate, Retry, Log, KeyToHide) { BytesWritten = _progress.Moved };
             if (RequestTimeout is TimeSpan timeout)
                 _downloader.StallTimeout = timeout;

@@ -12,9 +12,13 @@ namespace HighwayHailuo.Hosting
 {
     internal sealed class TransferProgress
     {
-        private const int ActivityId = 1;
+        // Apart from Wait-HailuoTask's bars (1 for the batch, 2 and up for its tasks), so a pipeline's
+        // records never share an id, even where a host or a script groups them by id alone.
+        public const int SubmittingActivityId = 0x4848_0001;
+        public const int SavingActivityId = 0x4848_0002;
         private static readonly long s_interval = Stopwatch.Frequency / 5;
 
+        private readonly int _activityId;
         private readonly PipelineDispatcher _dispatcher;
         private readonly Action<ProgressRecord> _write;
         private readonly string _activity;
@@ -26,13 +30,15 @@ namespace HighwayHailuo.Hosting
         private long _lastPost = -s_interval;
         private bool _shown;
 
+        /// <param name="activityId">SubmittingActivityId or SavingActivityId.</param>
         /// <param name="dispatcher">The call's pipeline-thread dispatcher.</param>
         /// <param name="write">The cmdlet's WriteProgress.</param>
         /// <param name="activity">"Saving Hailuo videos"</param>
         /// <param name="endedVerb">"saved": what an ended item is called</param>
         /// <param name="bytesVerb">"received": what happened to the bytes</param>
-        public TransferProgress(PipelineDispatcher dispatcher, Action<ProgressRecord> write, string activity, string endedVerb, string bytesVerb)
+        public TransferProgress(int activityId, PipelineDispatcher dispatcher, Action<ProgressRecord> write, string activity, string endedVerb, string bytesVerb)
         {
+            _activityId = activityId;
             _dispatcher = dispatcher;
             _write = write;
             _activity = activity;
@@ -62,7 +68,7 @@ namespace HighwayHailuo.Hosting
         public void Complete()
         {
             if (_shown)
-                _write(new ProgressRecord(ActivityId, _activity, "Done") { RecordType = ProgressRecordType.Completed });
+                _write(new ProgressRecord(_activityId, _activity, "Done") { RecordType = ProgressRecordType.Completed });
             _shown = false;
         }
 
@@ -81,7 +87,7 @@ namespace HighwayHailuo.Hosting
             int started = Volatile.Read(ref _started), ended = Volatile.Read(ref _ended);
             string status = string.Format(CultureInfo.CurrentCulture, "{0} of {1} {2}, {3:0.0} MB {4}",
                 ended, started, _endedVerb, Interlocked.Read(ref _bytes) / (1024.0 * 1024.0), _bytesVerb);
-            _write(new ProgressRecord(ActivityId, _activity, status) { PercentComplete = started == 0 ? 0 : Math.Min(100, ended * 100 / started) });
+            _write(new ProgressRecord(_activityId, _activity, status) { PercentComplete = started == 0 ? 0 : Math.Min(100, ended * 100 / started) });
             _shown = true;
         }
     }
