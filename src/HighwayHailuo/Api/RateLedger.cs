@@ -54,7 +54,7 @@ namespace HighwayHailuo.Api
     /// <summary>
     /// The window of one account (API host, key and endpoint) shared by every process of this user
     /// through one ledger file in the user's local application data. The file names each account
-    /// by a truncated SHA-256 of host and key, never the key. Each account takes a few lines however
+    /// by a truncated SHA-256 of host, key and endpoint, never the key. Each account takes a few lines however
     /// many submissions its window holds, so a change reads and writes a few kilobytes at most, and
     /// is parsed from the bytes without making a string of them. A line torn by a crash is skipped
     /// when read, which can only make the pacer forget.
