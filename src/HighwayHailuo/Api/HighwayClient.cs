@@ -51,7 +51,7 @@ namespace HighwayHailuo.Api
             _gate = gate;
             _retry = retry;
             _log = log;
-            _http = http ?? HttpClients.Api;
+            _http = http ?? connection.Proxy?.Api ?? HttpClients.Api;
             var ownPacers = new System.Collections.Concurrent.ConcurrentDictionary<string, RatePacer>(StringComparer.Ordinal);
             SubmitPacerFor = endpoint => ownPacers.GetOrAdd(endpoint, _ => RatePacer.CreateDefault());
         }
@@ -171,6 +171,8 @@ namespace HighwayHailuo.Api
                     throw new HailuoException(ErrorIds.ImageUnreadable,
                         $"The image '{changed}' changed while it was being sent; it was not submitted.", inner: ex);
                 }
+                if (ProxySettings.RefusedTunnel(ex))
+                    throw ProxySettings.AuthenticationRequired(_connection.Proxy, "407", "the request never reached Highway");
                 if (NeverConnected(ex))
                     throw Unreachable(ex);
                 if (!request.LastBodySent)
@@ -216,6 +218,8 @@ namespace HighwayHailuo.Api
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                if (ProxySettings.RefusedTunnel(ex))
+                    throw ProxySettings.AuthenticationRequired(_connection.Proxy, "407", "the request never reached Highway");
                 if (NeverConnected(ex))
                     throw Unreachable(ex);
                 throw new HailuoException(ErrorIds.HailuoServiceUnavailable,
@@ -293,6 +297,9 @@ namespace HighwayHailuo.Api
                 ? status == 429 || status == 503 || (status == 500 && string.Equals(reason, "CREATE_TASK_FAILED", StringComparison.OrdinalIgnoreCase))
                 : status == 429 || status == 408 || status >= 500;
 
+            // From a proxy, which did not pass the request on: nothing reached Highway, and no retry will pass it either.
+            if (status == 407)
+                return ProxySettings.AuthenticationRequired(_connection.Proxy, StatusLine(response), "the request never reached Highway");
             if (status == 401 || status == 403 || string.Equals(reason, "MISSING_API_KEY", StringComparison.OrdinalIgnoreCase))
             {
                 return new HailuoException(ErrorIds.HailuoAuthenticationFailed,
@@ -325,12 +332,20 @@ namespace HighwayHailuo.Api
         }
 
         // A name that does not exist will not exist in a moment either; a refused connection may be a restart.
-        private HailuoException Unreachable(Exception ex) =>
-            new HailuoException(ErrorIds.HailuoServiceUnreachable,
-                NameDoesNotExist(ex)
-                    ? $"The API host name {_connection.BaseUri.Host} does not exist (DNS: {Scrub(ex.GetBaseException().Message)}). Check -BaseUri or $env:{HighwayConnection.BaseUriVariable}."
-                    : $"Could not connect to {_connection.BaseUri.Host}: {Scrub(ex.GetBaseException().Message)}.",
-                retryable: !NameDoesNotExist(ex), inner: ex);
+        // Through Connect-Highway's proxy, the connection that failed is the one to the proxy.
+        private HailuoException Unreachable(Exception ex)
+        {
+            string why = Scrub(ex.GetBaseException().Message)!;
+            bool noSuchName = NameDoesNotExist(ex);
+            string message = _connection.Proxy is ProxySettings proxy
+                ? (noSuchName
+                    ? $"The proxy host name {proxy.Address.Host} does not exist (DNS: {why}). Check Connect-Highway -Proxy."
+                    : $"Could not connect to the proxy {proxy} (on the way to {_connection.BaseUri.Host}): {why}.")
+                : (noSuchName
+                    ? $"The API host name {_connection.BaseUri.Host} does not exist (DNS: {why}). Check -BaseUri or $env:{HighwayConnection.BaseUriVariable}."
+                    : $"Could not connect to {_connection.BaseUri.Host}: {why}.");
+            return new HailuoException(ErrorIds.HailuoServiceUnreachable, message, retryable: !noSuchName, inner: ex);
+        }
 
         /// <summary>True when DNS says the host name does not exist (not a failure to ask it).</summary>
         internal static bool NameDoesNotExist(Exception ex)

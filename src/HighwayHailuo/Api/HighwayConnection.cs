@@ -1,4 +1,4 @@
-// Where the API key and base URI come from, resolved once per cmdlet call.
+// Where the API key, base URI and proxy come from, resolved once per cmdlet call.
 using System;
 using System.Linq;
 using System.Management.Automation;
@@ -15,11 +15,12 @@ namespace HighwayHailuo.Api
         public const string ApiKeyVariable = "HIGHWAY_API_KEY";
         public const string BaseUriVariable = "HIGHWAY_BASE_URI";
 
-        private HighwayConnection(SecureString? apiKey, string keySource, Uri baseUri)
+        private HighwayConnection(SecureString? apiKey, string keySource, Uri baseUri, ProxySettings? proxy)
         {
             ApiKey = apiKey;
             KeySource = keySource;
             BaseUri = baseUri;
+            Proxy = proxy;
         }
 
         public SecureString? ApiKey { get; }
@@ -28,6 +29,9 @@ namespace HighwayHailuo.Api
         public string KeySource { get; }
 
         public Uri BaseUri { get; }
+
+        /// <summary>The proxy from Connect-Highway -Proxy; null means the system proxy.</summary>
+        public ProxySettings? Proxy { get; }
 
         /// <summary>
         /// Which account this connection reaches: a short one-way hash of the API host and the key,
@@ -50,9 +54,10 @@ namespace HighwayHailuo.Api
 
         /// <summary>
         /// Applies the documented precedence to each setting on its own: parameter, then
-        /// Connect-Highway, then environment variable, then the default.
+        /// Connect-Highway, then environment variable, then the default. The proxy comes from
+        /// Connect-Highway only, and must not carry a plain-http key off this machine.
         /// </summary>
-        public static HighwayConnection Resolve(SecureString? apiKeyParameter, Uri? baseUriParameter, SecureString? connectedKey, Uri? connectedBaseUri)
+        public static HighwayConnection Resolve(SecureString? apiKeyParameter, Uri? baseUriParameter, SecureString? connectedKey, Uri? connectedBaseUri, ProxySettings? proxy = null)
         {
             SecureString? key;
             string source;
@@ -94,7 +99,8 @@ namespace HighwayHailuo.Api
             else
                 baseUri = DefaultBaseUri;
 
-            return new HighwayConnection(key, source, baseUri);
+            proxy?.CheckRoute(baseUri);
+            return new HighwayConnection(key, source, baseUri, proxy);
         }
 
         /// <summary>

@@ -1,4 +1,5 @@
-// The module's two shared HTTP clients, created on first use so that importing the module stays cheap.
+// The module's two shared HTTP clients, created on first use so that importing the module stays cheap
+// (Connect-Highway -Proxy makes a pair of its own: Api/ProxySettings.cs).
 // The API client never follows redirects (a redirect could carry the key elsewhere); the download
 // client never carries the key at all, so no code path can send it to the video host.
 using System;
@@ -21,7 +22,8 @@ namespace HighwayHailuo.Api
         public static HttpClient Api => s_api.Value;
         public static HttpClient Download => s_download.Value;
 
-        private static HttpClient Create(bool allowRedirects, bool decompress)
+        /// <summary>A client; <paramref name="proxy"/> null means the system proxy.</summary>
+        internal static HttpClient Create(bool allowRedirects, bool decompress, IWebProxy? proxy = null)
         {
             var handler = new HttpClientHandler
             {
@@ -29,6 +31,11 @@ namespace HighwayHailuo.Api
                 UseCookies = false,
                 MaxConnectionsPerServer = MaxConnectionsPerServer,
             };
+            if (proxy != null)
+            {
+                handler.UseProxy = true;
+                handler.Proxy = proxy;
+            }
             if (decompress && handler.SupportsAutomaticDecompression)
                 handler.AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate;
             // Timeouts are per request (linked cancellation tokens), so the client itself never times out.

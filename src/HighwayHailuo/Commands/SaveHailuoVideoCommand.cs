@@ -107,7 +107,7 @@ namespace HighwayHailuo.Commands
             }
             _namer = new VideoFileNamer(_folder);
             _progress = new TransferProgress(TransferProgress.SavingActivityId, Dispatcher, WriteProgress, "Saving Hailuo videos", "saved", "received");
-            _downloader = new VideoDownloader(Gate, Retry, Log, KeyToHide) { BytesWritten = _progress.Moved };
+            _downloader = new VideoDownloader(Gate, Retry, Log, KeyToHide, DownloadHttp) { BytesWritten = _progress.Moved, Proxy = Proxy };
             if (RequestTimeout is TimeSpan timeout)
                 _downloader.StallTimeout = timeout;
             _runner = new ItemRunner(Dispatcher, Background, ThrottleLimit);

@@ -39,6 +39,10 @@ namespace HighwayHailuo.Errors
         public const string ApiKeyMissing = "ApiKeyMissing";
         public const string HailuoAuthenticationFailed = "HailuoAuthenticationFailed";
         public const string InvalidBaseUri = "InvalidBaseUri";
+        public const string InvalidProxyUri = "InvalidProxyUri";
+        public const string ProxyUriMissing = "ProxyUriMissing";
+        public const string ProxyCredentialConflict = "ProxyCredentialConflict";
+        public const string ProxyAuthenticationRequired = "ProxyAuthenticationRequired";
         public const string HailuoEndpointNotFound = "HailuoEndpointNotFound";
 
         // From the service, per item.
@@ -99,6 +103,10 @@ namespace HighwayHailuo.Errors
             [ApiKeyMissing] = ErrorCategory.AuthenticationError,
             [HailuoAuthenticationFailed] = ErrorCategory.AuthenticationError,
             [InvalidBaseUri] = ErrorCategory.InvalidArgument,
+            [InvalidProxyUri] = ErrorCategory.InvalidArgument,
+            [ProxyUriMissing] = ErrorCategory.InvalidArgument,
+            [ProxyCredentialConflict] = ErrorCategory.InvalidArgument,
+            [ProxyAuthenticationRequired] = ErrorCategory.AuthenticationError,
             [HailuoEndpointNotFound] = ErrorCategory.ObjectNotFound,
             [HailuoRequestRejected] = ErrorCategory.InvalidArgument,
             [HailuoTaskNotFound] = ErrorCategory.ObjectNotFound,

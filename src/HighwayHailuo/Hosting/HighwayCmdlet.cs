@@ -60,6 +60,12 @@ namespace HighwayHailuo.Hosting
         /// <summary>The account this call reaches (a hash of host and key, never the key); null without a key.</summary>
         private protected string? Account => _connection?.Account;
 
+        /// <summary>The client for video downloads: through Connect-Highway's proxy when one is set, else the shared one.</summary>
+        private protected System.Net.Http.HttpClient DownloadHttp => Proxy?.Download ?? HttpClients.Download;
+
+        /// <summary>Connect-Highway's proxy for this call; null: the system proxy.</summary>
+        private protected ProxySettings? Proxy => _connection?.Proxy;
+
         /// <summary>The call's API key, for keeping it out of text from elsewhere (a video host's answers); null without one.</summary>
         private protected string? KeyToHide => _connection?.RevealKey();
 
@@ -70,7 +76,7 @@ namespace HighwayHailuo.Hosting
             Session = SessionSettings.Current;
             try
             {
-                _connection = HighwayConnection.Resolve(ApiKey, BaseUri, Session.ApiKey, Session.BaseUri);
+                _connection = HighwayConnection.Resolve(ApiKey, BaseUri, Session.ApiKey, Session.BaseUri, Session.Proxy);
             }
             catch (HailuoException ex)
             {

@@ -27,6 +27,9 @@ namespace HighwayHailuo.Hosting
         public SecureString? ApiKey { get; set; }
         public Uri? BaseUri { get; set; }
 
+        /// <summary>Connect-Highway -Proxy, with its own HTTP clients; null: the system proxy.</summary>
+        public ProxySettings? Proxy { get; set; }
+
         /// <summary>The settings of the runspace running on this thread. Call from the pipeline thread only.</summary>
         public static SessionSettings Current
         {

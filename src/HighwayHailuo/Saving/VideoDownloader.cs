@@ -47,6 +47,9 @@ namespace HighwayHailuo.Saving
             _http = http ?? HttpClients.Download;
         }
 
+        /// <summary>Connect-Highway's proxy, named in its errors; null: the system proxy.</summary>
+        public ProxySettings? Proxy { get; set; }
+
         /// <summary>The window over which a download must keep up <see cref="MinimumBytesPerSecond"/> (-TimeoutSec).</summary>
         public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -142,6 +145,8 @@ namespace HighwayHailuo.Saving
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                if (ProxySettings.RefusedTunnel(ex))
+                    throw ProxySettings.AuthenticationRequired(Proxy, "407", "the video was not downloaded");
                 throw Failed(taskId, ex is OperationCanceledException
                     ? $"the video host did not answer within {StallTimeout.TotalSeconds:0} s"
                     : "could not reach the video host " + url.Host + ": " + ServerText.Safe(ex.GetBaseException().Message, _secret), null, retryable: true, ex);
@@ -160,6 +165,8 @@ namespace HighwayHailuo.Saving
                     TryDelete(tempPath);
                     throw Failed(taskId, "the video host refused to resume the download (416)", status, retryable: true, null);
                 }
+                if (status == 407)
+                    throw ProxySettings.AuthenticationRequired(Proxy, "407 " + ServerText.Safe(response.ReasonPhrase, _secret, 80), "the video was not downloaded");
                 if (status < 200 || status > 299)
                 {
                     bool retryable = status == 408 || status == 429 || status >= 500;
