@@ -25,17 +25,23 @@ public sealed class FakeHighwayServer : IAsyncDisposable
     public const string ResultPath = "/v3/async/task-result";
 
     /// <summary>
-    /// The four Hailuo endpoints with the fields each takes (Highway's model reference pages) and
-    /// whether "image" is required. A field an endpoint does not take is a 400, as a strict server answers.
+    /// The four Hailuo endpoints with the fields each takes (Highway's model reference pages), whether
+    /// "image" is required, and the lengths and resolutions each makes. A field an endpoint does not
+    /// take is a 400, as a strict server answers. This table plays the provider's, so it is written out
+    /// on its own; a unit test (FakeHighwayAgreesWithTheModelTable) holds it equal to the module's.
     /// </summary>
-    public static readonly IReadOnlyDictionary<string, (string[] Fields, bool ImageRequired, string TaskType)> Endpoints =
-        new Dictionary<string, (string[], bool, string)>
+    public static readonly IReadOnlyDictionary<string, (string[] Fields, bool ImageRequired, string TaskType, (int Seconds, string Resolution)[] Formats)> Endpoints =
+        new Dictionary<string, (string[], bool, string, (int, string)[])>
         {
-            ["minimax-hailuo-2.3-i2v"] = (new[] { "prompt", "image", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" }, true, "MINIMAX_HAILUO_2_3_I2V"),
-            ["minimax-hailuo-2.3-fast-i2v"] = (new[] { "prompt", "image", "duration", "resolution", "enable_prompt_expansion" }, true, "MINIMAX_HAILUO_2_3_FAST_I2V"),
-            ["minimax-hailuo-2.3-t2v"] = (new[] { "prompt", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" }, false, "MINIMAX_HAILUO_2_3_T2V"),
-            ["minimax-hailuo-02"] = (new[] { "prompt", "image", "end_image", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" }, false, "MINIMAX_HAILUO_02"),
+            ["minimax-hailuo-2.3-i2v"] = (new[] { "prompt", "image", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" }, true, "MINIMAX_HAILUO_2_3_I2V", HailuoFormats),
+            ["minimax-hailuo-2.3-fast-i2v"] = (new[] { "prompt", "image", "duration", "resolution", "enable_prompt_expansion" }, true, "MINIMAX_HAILUO_2_3_FAST_I2V", HailuoFormats),
+            ["minimax-hailuo-2.3-t2v"] = (new[] { "prompt", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" }, false, "MINIMAX_HAILUO_2_3_T2V", HailuoFormats),
+            ["minimax-hailuo-02"] = (new[] { "prompt", "image", "end_image", "duration", "resolution", "enable_prompt_expansion", "fast_pretreatment" }, false, "MINIMAX_HAILUO_02", HailuoFormats),
         };
+
+    // Every Hailuo page: 6 or 10 seconds, 768P or 1080P, 10 seconds at 768P only.
+    private static (int, string)[] HailuoFormats => [(6, "768P"), (10, "768P"), (6, "1080P")];
+
     private static readonly Regex s_dataUri = new(@"^data:(image/(?:jpeg|jpg|png|webp));base64,(.*)$", RegexOptions.Singleline | RegexOptions.CultureInvariant);
 
     private readonly WebApplication _api;
@@ -505,7 +511,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw new BadRequest("INVALID_REQUEST_BODY", "body must be an object");
-            var (documented, imageRequired, _) = Endpoints[endpoint];
+            var (documented, imageRequired, _, formats) = Endpoints[endpoint];
             var fields = root.EnumerateObject().Select(p => p.Name).ToList();
             var unknown = fields.Except(documented).ToList();
             if (unknown.Count > 0)
@@ -521,13 +527,13 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             if (endImage != null && image == null)
                 throw new BadRequest("INVALID_REQUEST_BODY", "end_image needs image (first and last frame)");
             int duration = root.TryGetProperty("duration", out var d) ? (d.ValueKind == JsonValueKind.Number ? d.GetInt32() : throw new BadRequest("INVALID_REQUEST_BODY", "duration must be an integer")) : 6;
-            if (duration is not (6 or 10))
-                throw new BadRequest("INVALID_REQUEST_BODY", "duration must be 6 or 10");
+            if (!formats.Any(f => f.Seconds == duration))
+                throw new BadRequest("INVALID_REQUEST_BODY", "duration must be " + string.Join(" or ", formats.Select(f => f.Seconds).Distinct()));
             string resolution = root.TryGetProperty("resolution", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : "768P";
-            if (resolution is not ("768P" or "1080P"))
-                throw new BadRequest("INVALID_REQUEST_BODY", "resolution must be 768P or 1080P");
-            if (duration == 10 && resolution == "1080P")
-                throw new BadRequest("INVALID_REQUEST_BODY", "10s videos support 768P only");
+            if (!formats.Any(f => f.Resolution == resolution))
+                throw new BadRequest("INVALID_REQUEST_BODY", "resolution must be " + string.Join(" or ", formats.Select(f => f.Resolution).Distinct()));
+            if (!formats.Contains((duration, resolution)))
+                throw new BadRequest("INVALID_REQUEST_BODY", $"{duration}s videos support " + string.Join(" or ", formats.Where(f => f.Seconds == duration).Select(f => f.Resolution)) + " only");
             bool expansion = !root.TryGetProperty("enable_prompt_expansion", out var e) || (e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw new BadRequest("INVALID_REQUEST_BODY", "enable_prompt_expansion must be a boolean"));
             bool fast = root.TryGetProperty("fast_pretreatment", out var f) && (f.ValueKind is JsonValueKind.True or JsonValueKind.False ? f.GetBoolean() : throw new BadRequest("INVALID_REQUEST_BODY", "fast_pretreatment must be a boolean"));
 

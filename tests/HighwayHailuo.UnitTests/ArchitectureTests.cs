@@ -42,6 +42,55 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void TheArrowsInArchitectureMdAreTheArrowsTheAssemblyHas()
+    {
+        var built = AssemblyDependencies.Read(ModulePath).PartEdges
+            .GroupBy(e => e.From)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.To).ToHashSet());
+        var documented = DocumentedArrows();
+
+        var problems = new List<string>();
+        foreach (string part in PartRules.KnownParts)
+        {
+            var has = built.GetValueOrDefault(part) ?? [];
+            if (!documented.TryGetValue(part, out var says))
+            {
+                problems.Add($"{part}: no line in docs/architecture.md");
+                continue;
+            }
+            foreach (string missing in has.Except(says).Order(StringComparer.Ordinal))
+                problems.Add($"{part} -> {missing}: in the assembly, not in the document");
+            foreach (string extra in says.Except(has).Order(StringComparer.Ordinal))
+                problems.Add($"{part} -> {extra}: in the document, not in the assembly");
+        }
+        foreach (string unknown in documented.Keys.Except(PartRules.KnownParts))
+            problems.Add($"{unknown}: documented, but not a known part");
+
+        Assert.True(problems.Count == 0, "docs/architecture.md's arrows differ from the DLL's:\n" + string.Join("\n", problems));
+    }
+
+    /// <summary>The "Part -> A, B" lines of the fenced block under "## The arrows" in docs/architecture.md.</summary>
+    private static Dictionary<string, HashSet<string>> DocumentedArrows()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "docs", "architecture.md")))
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("docs/architecture.md not found above the test folder.");
+        string[] lines = File.ReadAllLines(Path.Combine(root, "docs", "architecture.md"));
+        int section = Array.IndexOf(lines, "## The arrows");
+        int open = Array.FindIndex(lines, section, l => l.StartsWith("```", StringComparison.Ordinal));
+        int close = Array.FindIndex(lines, open + 1, l => l.StartsWith("```", StringComparison.Ordinal));
+        var arrows = new Dictionary<string, HashSet<string>>();
+        foreach (string line in lines[(open + 1)..close])
+        {
+            string[] sides = line.Split("->");
+            // "(nothing)" and "(no more than that)" are words, not parts.
+            string targets = System.Text.RegularExpressions.Regex.Replace(sides[1], @"\([^)]*\)", "");
+            arrows[sides[0].Trim()] = targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        }
+        return arrows;
+    }
+
+    [Fact]
     public void TheReaderSeesRealDependenciesIncludingThoseOnlyMethodBodiesShow()
     {
         var all = AssemblyDependencies.Read(ModulePath);
@@ -395,7 +444,7 @@ internal sealed class AssemblyDependencies
 /// <summary>The target layout and what each part must not use, checked on a plain graph of part edges.</summary>
 internal static class PartRules
 {
-    public static readonly string[] KnownParts = ["Errors", "Models", "Locking", "Api", "Images", "Journal", "Waiting", "Saving", "Hosting", "Commands"];
+    public static readonly string[] KnownParts = ["Errors", "Models", "Locking", "Catalogue", "FlowControl", "Api", "Images", "Planning", "Journal", "Waiting", "Saving", "Hosting", "Commands"];
 
     private const string Any = "*";
 
@@ -409,9 +458,13 @@ internal static class PartRules
         new("Errors", Any, "Errors is the leaf every part reports through; it uses no other part"),
         new("Models", Any, "Models are the plain data every part shares; they use nothing but Errors", "Errors"),
         new("Locking", Any, "cross-process locks are a leaf beside Errors; they know nothing of what they guard", "Errors"),
+        new("Catalogue", Any, "the model table is data every part reads; it uses nothing but Errors", "Errors"),
+        new("FlowControl", "Api", "gates, pacers and retries know requests only as turns to take, not the HTTP client"),
+        new("FlowControl", "Hosting", "flow control must not know how PowerShell hosts it"),
         new("Api", "Commands", "the HTTP client must not know the cmdlets that drive it"),
         new("Api", "Hosting", "the HTTP client must not know how PowerShell hosts it"),
         new("Images", "Api", "reading and checking local images must not need the HTTP client"),
+        new("Planning", "Hosting", "the pre-flight is plain logic, run and tested without a PowerShell engine"),
         new(Any, "Commands", "cmdlets are the top layer; nothing builds on them"),
     ];
 

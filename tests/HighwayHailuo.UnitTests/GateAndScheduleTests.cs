@@ -2,6 +2,7 @@
 using HighwayHailuo.Api;
 using HighwayHailuo.Waiting;
 using Xunit;
+using HighwayHailuo.FlowControl;
 
 namespace HighwayHailuo.UnitTests;
 

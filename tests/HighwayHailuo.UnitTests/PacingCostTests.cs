@@ -5,6 +5,7 @@
 using System.Text;
 using HighwayHailuo.Api;
 using Xunit;
+using HighwayHailuo.FlowControl;
 
 namespace HighwayHailuo.UnitTests;
 

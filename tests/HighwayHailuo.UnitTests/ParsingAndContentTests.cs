@@ -6,6 +6,7 @@ using HighwayHailuo.Images;
 using HighwayHailuo.Tests;
 using Xunit;
 using HighwayHailuo.Errors;
+using HighwayHailuo.Catalogue;
 
 namespace HighwayHailuo.UnitTests;
 
@@ -109,7 +110,7 @@ public sealed class ParsingAndContentTests
             Assert.Equal(fileSize, bytes.Length);
             var request = Requests.ImageToVideo("p \"q\"", LocalImage.Inspect(path), null, 6, "1080P", true, false);
 
-            using var content = request.CreateContent();
+            using var content = request.CreateContent(() => { });
             var body = await content.ReadAsByteArrayAsync();
 
             Assert.Equal(body.Length, content.Headers.ContentLength);
@@ -135,7 +136,7 @@ public sealed class ParsingAndContentTests
             var request = new SubmitRequest(HailuoModels.Find(HailuoModels.Hailuo02, withImage: true)!, "p",
                 new RequestImage(LocalImage.Inspect(firstPath)), new RequestImage(LocalImage.Inspect(lastPath)), 10, "768P", true, true);
 
-            using var content = request.CreateContent();
+            using var content = request.CreateContent(() => { });
             var body = await content.ReadAsByteArrayAsync();
 
             Assert.Equal(body.Length, content.Headers.ContentLength);
@@ -161,7 +162,7 @@ public sealed class ParsingAndContentTests
             string path = TestImages.Write(folder, "img.png", TestImages.Png(400, 320));
             var image = LocalImage.Inspect(path);
             File.AppendAllText(path, "grown");
-            using var content = Requests.ImageToVideo("p", image, null, 6, "768P", true, false).CreateContent();
+            using var content = Requests.ImageToVideo("p", image, null, 6, "768P", true, false).CreateContent(() => { });
 
             var error = await Assert.ThrowsAnyAsync<Exception>(() => content.ReadAsByteArrayAsync());
             Assert.IsType<IOException>(error.GetBaseException());

@@ -4,6 +4,8 @@ using System.Net;
 using System.Text;
 using HighwayHailuo.Api;
 using Xunit;
+using HighwayHailuo.Catalogue;
+using HighwayHailuo.FlowControl;
 
 namespace HighwayHailuo.UnitTests;
 
@@ -159,10 +161,7 @@ public sealed class RatePacerTests
         var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString("unit-test-key"), new Uri("https://api.test/"), null, null);
         var retry = new RetryPolicy { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1) };
         var pacer = new RatePacer(TimeSpan.FromMilliseconds(300));
-        var client = new HighwayClient(connection, new RequestGate(4), retry, null, new HttpClient(server))
-        {
-            SubmitPacerFor = _ => pacer,
-        };
+        var client = new HighwayClient(connection, new RequestGate(4), retry, null, new HighwayClientOptions { Http = new HttpClient(server), PacerFor = _ => pacer });
 
         var ids = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => client.SubmitAsync(
             Requests.ImageToVideo("p", null, new Uri($"https://images.test/{i}.jpg"), 6, "768P", false, false), default)));
@@ -179,10 +178,11 @@ public sealed class RatePacerTests
         var server = new SlidingWindowServer(100, TimeSpan.FromSeconds(1));
         var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString("unit-test-key"), new Uri("https://api.test/"), null, null);
         var asked = new List<string>();
-        var client = new HighwayClient(connection, new RequestGate(4), new RetryPolicy(), null, new HttpClient(server))
+        var client = new HighwayClient(connection, new RequestGate(4), new RetryPolicy(), null, new HighwayClientOptions
         {
-            SubmitPacerFor = endpoint => { lock (asked) asked.Add(endpoint); return new RatePacer(TimeSpan.FromSeconds(1)); },
-        };
+            Http = new HttpClient(server),
+            PacerFor = endpoint => { lock (asked) asked.Add(endpoint); return new RatePacer(TimeSpan.FromSeconds(1)); },
+        });
         var url = new RequestImage(new Uri("https://images.test/a.jpg"));
 
         await client.SubmitAsync(new SubmitRequest(HailuoModels.Find(HailuoModels.Hailuo23Fast, true)!, "p", url, null, 6, "768P", true, false), default);

@@ -1,6 +1,7 @@
 // Submissions for unit tests: the default model's image-to-video request, built as the command builds it.
 using HighwayHailuo.Api;
 using HighwayHailuo.Images;
+using HighwayHailuo.Catalogue;
 
 namespace HighwayHailuo.UnitTests;
 

@@ -6,7 +6,9 @@ using HighwayHailuo.Api;
 using HighwayHailuo.Commands;
 using HighwayHailuo.Errors;
 using HighwayHailuo.Hosting;
+using HighwayHailuo.Planning;
 using Xunit;
+using HighwayHailuo.Catalogue;
 
 namespace HighwayHailuo.UnitTests;
 

@@ -24,6 +24,18 @@ public sealed class StubHandler : HttpMessageHandler
         return this;
     }
 
+    /// <summary>A video answer: 200, video/mp4, with its length.</summary>
+    public StubHandler ThenVideo(byte[] bytes)
+    {
+        _answers.Enqueue(_ =>
+        {
+            var content = new ByteArrayContent(bytes);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("video/mp4");
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content });
+        });
+        return this;
+    }
+
     public StubHandler Then(Exception exception)
     {
         _answers.Enqueue(_ => Task.FromException<HttpResponseMessage>(exception));

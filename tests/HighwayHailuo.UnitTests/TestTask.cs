@@ -1,5 +1,6 @@
 // Builds HailuoTask snapshots for unit tests through the same path the cmdlets use.
 using HighwayHailuo.Api;
+using HighwayHailuo.Catalogue;
 
 namespace HighwayHailuo.UnitTests;
 

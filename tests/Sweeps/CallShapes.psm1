@@ -130,10 +130,10 @@ function Get-DocumentedModelTable {
     $text = (Get-Help about_HighwayHailuo | Out-String -Width 300) -split "`r?`n"
     foreach ($line in $text) {
         $cells = @($line.Trim().Trim('|').Split('|') | ForEach-Object { $_.Trim().Trim('`') })
-        if ($cells.Count -eq 7 -and $cells[1] -in 'image', 'text' -and $cells[2] -like 'minimax-*') {
+        if ($cells.Count -eq 8 -and $cells[1] -in 'image', 'text' -and $cells[2] -like 'minimax-*') {
             [pscustomobject]@{
                 Model = $cells[0]; Mode = $cells[1]; Endpoint = $cells[2]; FirstFrame = $cells[3]
-                LastFrame = $cells[4]; FastPretreatment = $cells[5] -eq 'yes'
+                LastFrame = $cells[4]; FastPretreatment = $cells[5] -eq 'yes'; Formats = $cells[7] -split ',\s*'
             }
         }
     }

@@ -26,6 +26,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using HighwayHailuo.Errors;
+using HighwayHailuo.FlowControl;
 
 namespace HighwayHailuo.Api
 {
@@ -43,34 +44,25 @@ namespace HighwayHailuo.Api
         private readonly RequestGate _gate;
         private readonly RetryPolicy _retry;
         private readonly IClientLog? _log;
+        private readonly HighwayClientOptions _options;
+        private readonly Func<string, RatePacer> _pacerFor;
 
-        public HighwayClient(HighwayConnection connection, RequestGate gate, RetryPolicy retry, IClientLog? log, HttpClient? http = null)
+        public HighwayClient(HighwayConnection connection, RequestGate gate, RetryPolicy retry, IClientLog? log, HighwayClientOptions? options = null)
         {
             _connection = connection;
             _apiKey = connection.RevealKey() ?? throw new ArgumentException("The connection has no API key.", nameof(connection));
             _gate = gate;
             _retry = retry;
             _log = log;
-            _http = http ?? connection.Proxy?.Api ?? HttpClients.Api;
+            _options = options ?? new HighwayClientOptions();
+            _http = _options.Http ?? connection.Proxy?.Api ?? HttpClients.Api;
             var ownPacers = new System.Collections.Concurrent.ConcurrentDictionary<string, RatePacer>(StringComparer.Ordinal);
-            SubmitPacerFor = endpoint => ownPacers.GetOrAdd(endpoint, _ => RatePacer.CreateDefault());
+            _pacerFor = _options.PacerFor ?? (endpoint => ownPacers.GetOrAdd(endpoint, _ => RatePacer.CreateDefault()));
         }
-
-        /// <summary>Time allowed for one submission, body upload included.</summary>
-        public TimeSpan SubmitTimeout { get; set; } = TimeSpan.FromMinutes(5);
-
-        /// <summary>Time allowed for one task-result request.</summary>
-        public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
-
-        /// <summary>
-        /// The pacer of an endpoint's submissions: the server limits each model on its own, so a
-        /// limit learned for one must not hold back another. Shared by the session's calls.
-        /// </summary>
-        public Func<string, RatePacer> SubmitPacerFor { get; set; }
 
         /// <summary>Submits one task and returns its id.</summary>
         public Task<string> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken) =>
-            WithRetriesAsync(ct => SubmitOnceAsync(request, ct), SubmitPacerFor(request.Endpoint.Name), cancellationToken);
+            WithRetriesAsync(ct => SubmitOnceAsync(request, ct), _pacerFor(request.Endpoint.Name), cancellationToken);
 
         /// <summary>
         /// Asks task-result for the current state of a task. <paramref name="patient"/>: a watch that
@@ -102,7 +94,7 @@ namespace HighwayHailuo.Api
                 catch (HailuoException ex) when (ex.ErrorId == ErrorIds.HailuoServiceUnreachable && !patient && (!ex.Retryable || n >= _retry.MaxAttempts))
                 {
                     // The host is not there: the rest of the call is pointless, so it ends here, for every item.
-                    var final = ex.Retryable ? GiveUp(ex, n, null) : ex;
+                    var final = ex.Retryable ? _retry.Next(ex, n, out _)! : ex;
                     final = new HailuoException(final.ErrorId, final.Message + " Nothing more is sent in this call.", terminating: true, inner: final.InnerException);
                     Interlocked.CompareExchange(ref _unreachable, final, null);
                     throw Volatile.Read(ref _unreachable)!;
@@ -113,9 +105,7 @@ namespace HighwayHailuo.Api
                     // not a failure: the pacer holds the next attempt until there is room, and it
                     // does not use up an attempt. (A Retry-After has already paused the gate.)
                     bool waitForRoom = ex.StatusCode == 429 && turn != null && turn.RateLimited();
-                    if (ex.RetryAfter is TimeSpan asked && asked > _retry.MaxRetryAfter)
-                        throw GiveUp(ex, n, asked);
-                    if (waitForRoom)
+                    if (waitForRoom && !_retry.WaitsTooLong(ex))
                     {
                         _log?.Verbose(string.Format(CultureInfo.InvariantCulture,
                             "{0} Waiting for room: the server allows about {1} submissions per {2:0} s.", ex.Message, pacer!.Limit, pacer.Window.TotalSeconds));
@@ -123,10 +113,9 @@ namespace HighwayHailuo.Api
                     }
                     if (ex.StatusCode.HasValue && ex.StatusCode != 429)
                         turn?.Counted();
-                    if (n >= _retry.MaxAttempts)
-                        throw GiveUp(ex, n, null);
+                    if (_retry.Next(ex, n, out TimeSpan delay) is HailuoException final)
+                        throw final;
 
-                    TimeSpan delay = ex.RetryAfter ?? _retry.BackoffAfter(n);
                     _log?.Verbose(string.Format(CultureInfo.InvariantCulture,
                         "{0} Retrying in {1:0.0} s (attempt {2} of {3}).", ex.Message, delay.TotalSeconds, n + 1, _retry.MaxAttempts));
                     n++;
@@ -141,19 +130,11 @@ namespace HighwayHailuo.Api
             }
         }
 
-        private static HailuoException GiveUp(HailuoException last, int attempts, TimeSpan? retryAfter)
-        {
-            string message = last.Message + (retryAfter is TimeSpan wait
-                ? string.Format(CultureInfo.InvariantCulture, " The server asked to wait {0:0} s; try again after {1:u}.", wait.TotalSeconds, DateTime.UtcNow + wait)
-                : string.Format(CultureInfo.InvariantCulture, " Gave up after {0} attempt{1}.", attempts, attempts == 1 ? "" : "s"));
-            // Still transient in kind (Retryable kept): a caller that waits longer (Wait-HailuoTask) may try again later.
-            return last.WithMessage(message, retryAfter);
-        }
-
         private async Task<string> SubmitOnceAsync(SubmitRequest request, CancellationToken cancellationToken)
         {
             using var slot = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
-            var content = request.CreateContent();
+            var bodySent = new BodySent();
+            var content = request.CreateContent(bodySent.Mark, _options.ImageBytesSent);
             string path = SubmitPathPrefix + request.Endpoint.Name;
             using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_connection.BaseUri, path)) { Content = content };
             _log?.Debug("POST /" + path + " body: " + RemoveKey(request.DescribeBody()));
@@ -161,7 +142,12 @@ namespace HighwayHailuo.Api
             ApiResponse response;
             try
             {
-                response = await SendAsync(message, SubmitTimeout, MaxErrorBodyBytes, cancellationToken).ConfigureAwait(false);
+                response = await SendAsync(message, _options.SubmitTimeout, MaxErrorBodyBytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped (Ctrl+C): whether the server may have acted travels with the failure.
+                throw new SubmitCancelledException(bodySent.Value, cancellationToken);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -175,7 +161,7 @@ namespace HighwayHailuo.Api
                     throw ProxySettings.AuthenticationRequired(_connection.Proxy, "407", "the request never reached Highway");
                 if (NeverConnected(ex))
                     throw Unreachable(ex);
-                if (!request.LastBodySent)
+                if (!bodySent.Value)
                 {
                     // The connection failed before the whole body was written: with its length
                     // declared up front, the server never had a complete request to act on.
@@ -183,7 +169,7 @@ namespace HighwayHailuo.Api
                         $"The connection to {_connection.BaseUri.Host} dropped while the request was being sent: {Scrub(ex.GetBaseException().Message)}.", retryable: true, inner: ex);
                 }
                 throw OutcomeUnknown(request, ex is TimeoutException
-                    ? $"no answer within {SubmitTimeout.TotalSeconds:0} s"
+                    ? $"no answer within {_options.SubmitTimeout.TotalSeconds:0} s"
                     : "the connection failed after the request was sent (" + Scrub(ex.GetBaseException().Message) + ")", null, ex);
             }
 
@@ -214,7 +200,7 @@ namespace HighwayHailuo.Api
             ApiResponse response;
             try
             {
-                response = await SendAsync(message, ReadTimeout, MaxResultBodyBytes, cancellationToken, taskId).ConfigureAwait(false);
+                response = await SendAsync(message, _options.ReadTimeout, MaxResultBodyBytes, cancellationToken, taskId).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -456,5 +442,52 @@ namespace HighwayHailuo.Api
             }
             return false;
         }
+    }
+
+    /// <summary>How one call's client behaves, fixed when it is made.</summary>
+    internal sealed class HighwayClientOptions
+    {
+        /// <summary>Time allowed for one submission, body upload included.</summary>
+        public TimeSpan SubmitTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+        /// <summary>Time allowed for one task-result request.</summary>
+        public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>
+        /// The pacer of an endpoint's submissions: the server limits each model on its own, so a limit
+        /// learned for one must not hold back another. Null: a pacer of the client's own per endpoint.
+        /// </summary>
+        public Func<string, RatePacer>? PacerFor { get; set; }
+
+        /// <summary>Told of each piece of a local image sent (again on a retried attempt), from any thread: for progress.</summary>
+        public Action<long>? ImageBytesSent { get; set; }
+
+        /// <summary>The HTTP client; null: the connection's proxy's, else the shared one. Tests pass a stub.</summary>
+        public HttpClient? Http { get; set; }
+    }
+
+    /// <summary>
+    /// A submission stopped by Ctrl+C, saying whether its body had been sent whole (then the server
+    /// may have made the task) or not (then it cannot have).
+    /// </summary>
+    internal sealed class SubmitCancelledException : OperationCanceledException
+    {
+        public SubmitCancelledException(bool mayHaveCreatedTask, CancellationToken token)
+            : base("The submission was stopped " + (mayHaveCreatedTask ? "after the request was sent, before the answer." : "before the request was sent."), token)
+        {
+            MayHaveCreatedTask = mayHaveCreatedTask;
+        }
+
+        public bool MayHaveCreatedTask { get; }
+    }
+
+    /// <summary>Whether one attempt's body was written out whole; set from the sending thread.</summary>
+    internal sealed class BodySent
+    {
+        private volatile bool _value;
+
+        public bool Value => _value;
+
+        public void Mark() => _value = true;
     }
 }

@@ -6,6 +6,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Security;
 using HighwayHailuo.Errors;
+using HighwayHailuo.FlowControl;
 
 namespace HighwayHailuo.Api
 {
@@ -37,20 +38,8 @@ namespace HighwayHailuo.Api
         /// Which account this connection reaches: a short one-way hash of the API host and the key,
         /// so a session can tell its tasks apart by connection without keeping the key. Null without a key.
         /// </summary>
-        public string? Account => ApiKey == null ? null : _account ??= Fingerprint("HighwayHailuo connection", BaseUri, RevealKey()!);
+        public string? Account => ApiKey == null ? null : _account ??= AccountNames.Fingerprint("HighwayHailuo connection", BaseUri, RevealKey()!);
         private string? _account;
-
-        /// <summary>
-        /// 16 hex digits of SHA-256 over a purpose, the API host and the key (and more, when given):
-        /// a name for an account from which the key cannot be recovered.
-        /// </summary>
-        public static string Fingerprint(string purpose, Uri baseUri, string? apiKey, string? more = null)
-        {
-            using var sha = System.Security.Cryptography.SHA256.Create();
-            string input = purpose + "\n" + baseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant() + "\n" + (apiKey ?? "") + (more == null ? "" : "\n" + more);
-            byte[] hash = sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(input));
-            return BitConverter.ToString(hash, 0, 8).Replace("-", "").ToLowerInvariant();
-        }
 
         /// <summary>
         /// Applies the documented precedence to each setting on its own: parameter, then

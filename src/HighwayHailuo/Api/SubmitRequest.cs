@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using HighwayHailuo.Images;
+using HighwayHailuo.Catalogue;
 
 namespace HighwayHailuo.Api
 {
@@ -34,18 +35,15 @@ namespace HighwayHailuo.Api
         public string Describe() => Local != null ? Local.Describe() : Url!.OriginalString + " (URL, sent unchanged)";
     }
 
+    /// <summary>
+    /// A submission that passed the pre-flight. Only SubmissionPlanner builds one for the cmdlet, so
+    /// the rules (the endpoint takes each frame and switch it carries) are checked there, once.
+    /// </summary>
     internal sealed class SubmitRequest
     {
         public SubmitRequest(HailuoEndpoint endpoint, string prompt, RequestImage? firstFrame, RequestImage? lastFrame, int duration, string resolution,
             bool enablePromptExpansion, bool fastPretreatment)
         {
-            // The command checks all of these first and says so to the user; these are the last line.
-            if (endpoint.TakesImage != (firstFrame != null))
-                throw new ArgumentException($"{endpoint.Name} {(endpoint.TakesImage ? "requires" : "takes no")} first frame.");
-            if (lastFrame != null && !endpoint.TakesLastFrame)
-                throw new ArgumentException($"{endpoint.Name} takes no last frame.");
-            if (fastPretreatment && !endpoint.TakesFastPretreatment)
-                throw new ArgumentException($"{endpoint.Name} takes no fast_pretreatment.");
             Endpoint = endpoint;
             Prompt = prompt;
             FirstFrame = firstFrame;
@@ -73,20 +71,12 @@ namespace HighwayHailuo.Api
         public string Describe() => FirstFrame?.Source ?? "text only: " + PromptPreview.Quoted(Prompt);
 
         /// <summary>
-        /// Whether the latest attempt's body was written out whole. A request cancelled before that
-        /// cannot have created a task (the server never had a complete body); after it, it might have.
+        /// A fresh body for one attempt; local images are streamed from disk as they are sent.
+        /// <paramref name="sent"/> is told when the whole body was written, <paramref name="imageBytes"/>
+        /// of each piece of an image (for progress).
         /// </summary>
-        public bool LastBodySent => _lastBodySent;
-        private volatile bool _lastBodySent;
-
-        /// <summary>Told of each piece of a local image read into a body as it is sent (again on a retried attempt), from any thread: for progress.</summary>
-        public Action<long>? ImageBytesSent { get; set; }
-
-        /// <summary>A fresh body for one attempt; local images are streamed from disk as they are sent.</summary>
-        public HttpContent CreateContent()
+        public HttpContent CreateContent(Action sent, Action<long>? imageBytes = null)
         {
-            _lastBodySent = false;
-            Action sent = () => _lastBodySent = true;
             var pieces = new List<object>();
             var text = new StringBuilder();
             foreach (var (name, value) in Fields())
@@ -105,7 +95,7 @@ namespace HighwayHailuo.Api
             pieces.Add(text.Append('}').ToString());
             if (FirstFrame?.Local == null && LastFrame?.Local == null)
                 return new ByteArrayJsonContent(Encoding.UTF8.GetBytes(string.Concat(pieces)), sent);
-            return new DataUriJsonContent(pieces, sent, ImageBytesSent);
+            return new DataUriJsonContent(pieces, sent, imageBytes);
         }
 
         /// <summary>The body as the Debug stream shows it: no image data, only its description.</summary>
@@ -124,19 +114,26 @@ namespace HighwayHailuo.Api
             return text.Append('}').ToString();
         }
 
-        // The fields in body order, only those the endpoint takes: a strict server refuses the others.
+        // The fields the endpoint's row names, in its order (a strict server refuses any other); a
+        // frame that is not given is left out.
         private IEnumerable<(string Name, object Value)> Fields()
         {
-            yield return ("prompt", Prompt);
-            if (FirstFrame != null)
-                yield return ("image", FirstFrame);
-            if (LastFrame != null)
-                yield return ("end_image", LastFrame);
-            yield return ("duration", Duration);
-            yield return ("resolution", Resolution);
-            yield return ("enable_prompt_expansion", EnablePromptExpansion);
-            if (Endpoint.TakesFastPretreatment)
-                yield return ("fast_pretreatment", FastPretreatment);
+            foreach (string field in Endpoint.Fields)
+            {
+                object? value = field switch
+                {
+                    "prompt" => Prompt,
+                    "image" => FirstFrame,
+                    "end_image" => LastFrame,
+                    "duration" => Duration,
+                    "resolution" => Resolution,
+                    "enable_prompt_expansion" => EnablePromptExpansion,
+                    "fast_pretreatment" => FastPretreatment,
+                    _ => throw new InvalidOperationException("The model table names a field the request does not fill: " + field),
+                };
+                if (value != null)
+                    yield return (field, value);
+            }
         }
 
         private static string Json(object value) => value switch

@@ -14,14 +14,23 @@ namespace HighwayHailuo.Api
         /// <summary>A task as a journal recorded it: queued when submitted, as far as the client knows.</summary>
         public static HailuoTask Local(string taskId, string model, string? sourceImage, string? lastFrame, string? prompt, int? duration, string? resolution,
             DateTimeOffset submittedAt, DateTimeOffset now) =>
-            new HailuoTask(taskId, HailuoTaskStatus.Queued, serverStatus: null, progressPercent: null, etaSeconds: null, reason: null,
-                videoUrl: null, videoUrlExpiresAt: null, videoType: null, seed: null,
-                model, sourceImage, lastFrame, prompt, duration, resolution, submittedAt, completedAt: null, lastUpdated: now);
+            new HailuoTaskFacts
+            {
+                TaskId = taskId,
+                Status = HailuoTaskStatus.Queued,
+                Model = model,
+                SourceImage = sourceImage,
+                LastFrame = lastFrame,
+                Prompt = prompt,
+                Duration = duration,
+                Resolution = resolution,
+                SubmittedAt = submittedAt,
+                LastUpdated = now,
+            }.ToTask();
 
         /// <summary>A task id the client has no facts about yet (before its first task-result answer).</summary>
         public static HailuoTask Unseen(string taskId, DateTimeOffset now) =>
-            new HailuoTask(taskId, HailuoTaskStatus.Unknown, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, now);
+            new HailuoTaskFacts { TaskId = taskId, Status = HailuoTaskStatus.Unknown, LastUpdated = now }.ToTask();
 
         /// <summary>
         /// A new snapshot from a task-result answer that keeps what the client knew locally
@@ -29,23 +38,25 @@ namespace HighwayHailuo.Api
         /// </summary>
         public static HailuoTask FromServer(string taskId, ServerTaskState state, HailuoTask? local, DateTimeOffset now)
         {
-            Uri? videoUrl = local?.VideoUrl;
-            string? videoType = local?.VideoType;
-            DateTimeOffset? expires = local?.VideoUrlExpiresAt;
+            var facts = local == null ? new HailuoTaskFacts { TaskId = taskId } : HailuoTaskFacts.Of(local);
+            facts.Status = state.Status;
+            facts.ServerStatus = state.RawStatus;
+            facts.ProgressPercent = state.ProgressPercent;
+            facts.EtaSeconds = state.EtaSeconds;
+            facts.Reason = state.Reason;
             if (state.VideoUrl != null)
             {
-                videoUrl = state.VideoUrl;
-                videoType = state.VideoType;
+                facts.VideoUrl = state.VideoUrl;
+                facts.VideoType = state.VideoType;
                 // The documented default lifetime of a video link is one hour.
-                expires = now.AddSeconds(state.VideoUrlTtlSeconds is int ttl && ttl > 0 ? ttl : 3600);
+                facts.VideoUrlExpiresAt = now.AddSeconds(state.VideoUrlTtlSeconds is int ttl && ttl > 0 ? ttl : 3600);
             }
+            facts.Seed = state.Seed ?? local?.Seed;
+            facts.SubmittedAt = local?.SubmittedAt ?? state.SubmittedAt;
             bool completed = state.Status == HailuoTaskStatus.Succeeded || state.Status == HailuoTaskStatus.Failed;
-            return new HailuoTask(local?.TaskId ?? taskId, state.Status, state.RawStatus, state.ProgressPercent, state.EtaSeconds, state.Reason,
-                videoUrl, expires, videoType, state.Seed ?? local?.Seed,
-                local?.Model, local?.SourceImage, local?.LastFrame, local?.Prompt, local?.Duration, local?.Resolution,
-                local?.SubmittedAt ?? state.SubmittedAt,
-                completed ? state.CompletedAt ?? local?.CompletedAt ?? now : null,
-                now);
+            facts.CompletedAt = completed ? state.CompletedAt ?? local?.CompletedAt ?? now : null;
+            facts.LastUpdated = now;
+            return facts.ToTask();
         }
     }
 }

@@ -12,6 +12,8 @@ using HighwayHailuo.Images;
 using HighwayHailuo.Journal;
 using HighwayHailuo.Errors;
 using HighwayHailuo.Hosting;
+using HighwayHailuo.Planning;
+using HighwayHailuo.Catalogue;
 
 namespace HighwayHailuo.Commands
 {
@@ -51,7 +53,7 @@ namespace HighwayHailuo.Commands
         private readonly List<WhatIfCount> _whatIf = new List<WhatIfCount>();
         // What the command line itself bound: a rule decided by those values alone stops the call once.
         private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        private RequestImage? _commandLineLastFrame; // checked once in Begin
+        private SubmissionPlanner? _planner;
         private TextOnlyPipelineInput? _textOnlyInput;
         private long _inputNumber; // pipeline records so far, to name a refused row
         private int _refused;      // items refused before anything was sent, for the -WhatIf summary
@@ -138,7 +140,7 @@ namespace HighwayHailuo.Commands
         /// <para type="description">The video resolution: 768P (default) or 1080P, case-insensitive. 1080P allows 6-second videos only. Also a Resolution column; a blank cell means the default.</para>
         /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [BlankCellAsDefault("768P")]
+        [BlankCellAsDefault(HailuoModels.DefaultResolution)]
         [ArgumentCompleter(typeof(ResolutionCompleter))]
         public string Resolution { get; set; } = HailuoModels.DefaultResolution;
 
@@ -176,6 +178,8 @@ namespace HighwayHailuo.Commands
 
         private protected override int RequestLimit => ThrottleLimit;
 
+        private protected override Action<long>? ImageBytesSent => _uploads == null ? null : _uploads.Moved;
+
         private protected override void Begin()
         {
             _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
@@ -198,38 +202,12 @@ namespace HighwayHailuo.Commands
             // The rules whose values are settled before any input is read: a failure would fail every item.
             if (!MyInvocation.ExpectingInput && !TextOnly && Path.Length == 0 && LiteralPath.Length == 0)
                 Stop(ImageMissing("The command"), null);
-            var values = CommandLineValues();
-            if (RuleSettled(nameof(Model)))
-            {
-                bool lastFrame = RuleSettled(nameof(LastFrame)) && values.LastFrame != null;
-                if (SubmissionRules.ModelError(Model, TextOnly, lastFrame, FastPretreatment, out _) is HailuoException ruleBroken)
-                    Stop(ruleBroken, Model);
-            }
-            else if (TextOnly && values.LastFrame != null && _commandLine.Contains(nameof(LastFrame)))
-            {
-                Stop(SubmissionRules.LastFrameNeedsFirstFrame(), LastFrame); // whatever model a row names
-            }
-            if (RuleSettled(nameof(Duration)) && SubmissionRules.DurationError(Duration) is HailuoException badDuration)
-                Stop(badDuration, Duration);
-            if (RuleSettled(nameof(Resolution)) && SubmissionRules.ResolutionError(Resolution, out _) is HailuoException badResolution)
-                Stop(badResolution, Resolution);
-            if (RuleSettled(nameof(Duration), nameof(Resolution)) && PairError(values, modelSettled: RuleSettled(nameof(Model))) is HailuoException mismatch)
-                Stop(mismatch, null);
-            if (RuleSettled(nameof(Prompt)) && !positionalPrompt && !(TextOnly && MyInvocation.ExpectingInput)
-                && SubmissionRules.PromptError(values.Typed, values.Prompt) is HailuoException badPrompt)
-                Stop(WithTextOnlyHint(badPrompt), Prompt);
-            // A last frame on the command line ends every video: a bad one is one error, not one per image.
-            if (!TextOnly && _commandLine.Contains(nameof(LastFrame)) && !string.IsNullOrWhiteSpace(LastFrame))
-            {
-                try
-                {
-                    _commandLineLastFrame = CheckLastFrame(LastFrame!.Trim());
-                }
-                catch (HailuoException ex)
-                {
-                    Stop(ex, LastFrame);
-                }
-            }
+            _planner = new SubmissionPlanner(
+                new CallOptions { TextOnly = TextOnly, FastPretreatment = FastPretreatment, EnablePromptExpansion = !NoPromptExpansion, HashImages = Journal != null },
+                raw => ImageInputResolver.ResolveOne(raw, SessionState.Path));
+            bool promptSettled = RuleSettled(nameof(Prompt)) && !positionalPrompt && !(TextOnly && MyInvocation.ExpectingInput);
+            if (_planner.CheckCommandLine(CommandLineValues(), parameter => RuleSettled(parameter), promptSettled, _commandLine.Contains(nameof(LastFrame))) is PlanFailure broken)
+                Stop(broken.Error.ErrorId == ErrorIds.PromptMissing ? WithTextOnlyHint(broken.Error) : broken.Error, broken.Target);
             if (Journal != null)
                 _journal = OpenJournal(Journal);
             _submitter = new JournaledSubmitter(_journal, Force, Log);
@@ -336,35 +314,12 @@ namespace HighwayHailuo.Commands
             new HailuoException(ErrorIds.ImageMissing,
                 who + " names no image. Give images with -Path or -LiteralPath, pipe files (Get-ChildItem) or rows with a Path, Url or ImageUri column; for a video from the prompt alone, use -TextOnly.");
 
-        /// <summary>What one pipeline record asks for, read on the pipeline thread.</summary>
+        /// <summary>What one pipeline record asks for, and which of it the record brought, read on the pipeline thread.</summary>
         private ItemValues ItemValuesOf(string? typed) =>
             new ItemValues(Model, typed, typed == null ? null : CameraCommands.Append(typed, CameraMovement), Duration, Resolution,
-                string.IsNullOrWhiteSpace(LastFrame) ? null : LastFrame!.Trim());
+                string.IsNullOrWhiteSpace(LastFrame) ? null : LastFrame!.Trim(), s_itemParameters.Where(FromThisItem).ToArray());
 
         private ItemValues CommandLineValues() => ItemValuesOf(Prompt);
-
-        /// <summary>One item's values, as bound (the checks normalise and refuse them).</summary>
-        private sealed class ItemValues
-        {
-            public ItemValues(string model, string? typed, string? prompt, int duration, string resolution, string? lastFrame)
-            {
-                Model = model;
-                Typed = typed;
-                Prompt = prompt;
-                Duration = duration;
-                Resolution = resolution;
-                LastFrame = lastFrame;
-            }
-
-            public string Model { get; }
-            /// <summary>The prompt as given: what must be there, not blank, and not an image's name.</summary>
-            public string? Typed { get; }
-            /// <summary>The prompt as sent: with the camera moves of -CameraMovement, within the length limit.</summary>
-            public string? Prompt { get; }
-            public int Duration { get; }
-            public string Resolution { get; }
-            public string? LastFrame { get; }
-        }
 
         /// <summary>
         /// This record's prompt under -TextOnly: a piped or positional string, a piped object's Prompt
@@ -492,71 +447,23 @@ namespace HighwayHailuo.Commands
         }
 
         /// <summary>
-        /// Pre-flight checks in the documented order (image, model rules, duration and resolution,
-        /// prompt, last frame); writes the first failure and returns null. A rule the command line
-        /// alone decides was already checked once in Begin; here only what this item brings is.
+        /// The item through the planner's pre-flight; writes its refusal and returns null. A failure of
+        /// values no item brought stops the call, once, after what is already in flight is written.
         /// </summary>
         private SubmitRequest? Check(ImageInput? input, ItemValues item, out string description)
         {
-            object target = input?.Target ?? (object)(item.Prompt ?? "");
-            description = input == null ? TextOnlyDescription(item.Prompt ?? "") : input.LocalPath ?? input.Url?.OriginalString ?? "";
-            // The item parameters the rule being checked reads; none for the image's own checks.
-            string[] reads = Array.Empty<string>();
-            try
+            var plan = _planner!.PlanItem(input, item);
+            description = plan.Description;
+            if (plan.Failure is PlanFailure failure)
             {
-                if (input?.Error != null)
-                    throw input.Error;
-                RequestImage? first = input == null ? null
-                    : input.LocalPath != null ? new RequestImage(LocalImage.Inspect(input.LocalPath, hashContent: _journal != null)) : new RequestImage(input.Url!);
-                reads = new[] { nameof(Model), nameof(LastFrame) };
-                if (SubmissionRules.ModelError(item.Model, TextOnly, item.LastFrame != null, FastPretreatment, out var endpoint) is HailuoException ruleBroken)
-                    throw ruleBroken;
-                reads = new[] { nameof(Duration) };
-                if (SubmissionRules.DurationError(item.Duration) is HailuoException badDuration)
-                    throw badDuration;
-                reads = new[] { nameof(Resolution) };
-                if (SubmissionRules.ResolutionError(item.Resolution, out string resolution) is HailuoException badResolution)
-                    throw badResolution;
-                reads = new[] { nameof(Duration), nameof(Resolution), nameof(Model) };
-                if (SubmissionRules.DurationResolutionError(endpoint!, item.Duration, resolution) is HailuoException mismatch)
-                    throw mismatch;
-                reads = new[] { nameof(Prompt) };
-                if (SubmissionRules.PromptError(item.Typed, item.Prompt) is HailuoException badPrompt)
-                    throw badPrompt;
-                reads = new[] { nameof(LastFrame) };
-                RequestImage? last = item.LastFrame == null ? null
-                    : !FromThisRow(nameof(LastFrame)) && _commandLineLastFrame != null ? _commandLineLastFrame
-                    : CheckLastFrame(item.LastFrame);
-                if (first != null)
-                    description = first.Describe() + (last == null ? "" : ", ending on " + last.Describe());
-                return new SubmitRequest(endpoint!, item.Prompt!, first, last, item.Duration, resolution,
-                    enablePromptExpansion: !NoPromptExpansion, fastPretreatment: FastPretreatment);
-            }
-            catch (HailuoException ex)
-            {
-                // Values no row brought are the command line's (or the defaults): every item would fail
-                // the same way, so the call stops, once, after what is already in flight is written.
-                if (reads.Length > 0 && !reads.Any(FromThisItem))
+                if (plan.EndsTheCall)
                 {
                     _runner!.WaitAll();
-                    throw new FatalErrorException(HailuoErrors.Record(ex, target));
+                    throw new FatalErrorException(HailuoErrors.Record(failure.Error, failure.Target));
                 }
-                Refuse(ex, target);
-                return null;
+                Refuse(failure.Error, failure.Target);
             }
-        }
-
-        // The pair rule needs a known length and resolution (the rules before it say which is wrong).
-        // Without a settled model it is settled all the same when no model of the mode offers the pair.
-        private HailuoException? PairError(ItemValues item, bool modelSettled)
-        {
-            if (SubmissionRules.DurationError(item.Duration) != null || SubmissionRules.ResolutionError(item.Resolution, out string resolution) != null)
-                return null;
-            var endpoints = modelSettled
-                ? new[] { SubmissionRules.ModelError(item.Model, TextOnly, false, false, out var endpoint) == null ? endpoint! : null }
-                : HailuoModels.Endpoints.Where(e => e.TakesImage == !TextOnly).ToArray();
-            var broken = endpoints.Select(e => e == null ? null : SubmissionRules.DurationResolutionError(e, item.Duration, resolution)).ToList();
-            return broken.All(b => b != null) ? broken[0] : null;
+            return plan.Request;
         }
 
         /// <summary>
@@ -604,30 +511,10 @@ namespace HighwayHailuo.Commands
         private bool FromThisItem(string parameter) =>
             FromThisRow(parameter) || (parameter == nameof(Prompt) && TextOnly && MyInvocation.ExpectingInput);
 
-        private static string TextOnlyDescription(string prompt) =>
-            PromptPreview.Quoted(prompt) + " (text only)";
-
-        /// <summary>The last frame, resolved and checked exactly like a first image; its errors name it as the last frame.</summary>
-        private RequestImage CheckLastFrame(string raw)
-        {
-            var input = ImageInputResolver.ResolveOne(raw, SessionState.Path);
-            try
-            {
-                if (input.Error != null)
-                    throw input.Error;
-                return input.LocalPath != null ? new RequestImage(LocalImage.Inspect(input.LocalPath, hashContent: _journal != null)) : new RequestImage(input.Url!);
-            }
-            catch (HailuoException ex)
-            {
-                throw ex.WithMessage("Last frame: " + ex.Message, ex.RetryAfter);
-            }
-        }
-
         // One submission, counted on the call's progress bar from start to end, whatever the outcome.
         private async System.Threading.Tasks.Task SubmitAsync(HighwayClient client, SubmitRequest request, object target)
         {
             _uploads!.Started();
-            request.ImageBytesSent = _uploads.Moved;
             try
             {
                 await SubmitOneAsync(client, request, target).ConfigureAwait(false);

@@ -107,9 +107,10 @@ namespace HighwayHailuo.Commands
             }
             _namer = new VideoFileNamer(_folder);
             _progress = new TransferProgress(TransferProgress.SavingActivityId, Dispatcher, WriteProgress, "Saving Hailuo videos", "saved", "received");
-            _downloader = new VideoDownloader(Gate, Retry, Log, KeyToHide, DownloadHttp) { BytesWritten = _progress.Moved, Proxy = Proxy };
+            var downloads = new DownloadOptions { Proxy = Proxy, Secret = KeyToHide, BytesWritten = _progress.Moved };
             if (RequestTimeout is TimeSpan timeout)
-                _downloader.StallTimeout = timeout;
+                downloads.StallTimeout = timeout;
+            _downloader = new VideoDownloader(Gate, Retry, Log, downloads);
             _runner = new ItemRunner(Dispatcher, Background, ThrottleLimit);
             _refresher = new ItemRunner(Dispatcher, Background, RequestLimit);
         }

@@ -26,7 +26,7 @@ namespace HighwayHailuo.Errors
         public const string ImageUnreadable = "ImageUnreadable";
         public const string TooManyCameraMovements = "TooManyCameraMovements";
 
-        // A model's own rules (the table in Api/HailuoModels.cs).
+        // A model's own rules (the table in Catalogue/HailuoModels.cs).
         public const string UnknownModel = "UnknownModel";
         public const string TextOnlyNotSupported = "TextOnlyNotSupported";
         public const string TextOnlyItemHasImage = "TextOnlyItemHasImage";

@@ -5,6 +5,8 @@
 using System.Globalization;
 using System.Management.Automation;
 using HighwayHailuo.Api;
+using HighwayHailuo.Planning;
+using HighwayHailuo.Catalogue;
 
 namespace HighwayHailuo.Hosting
 {

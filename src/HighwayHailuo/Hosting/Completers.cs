@@ -8,6 +8,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using HighwayHailuo.Api;
+using HighwayHailuo.Catalogue;
 
 namespace HighwayHailuo.Hosting
 {

@@ -7,6 +7,7 @@ using System.Security;
 using System.Threading;
 using HighwayHailuo.Api;
 using HighwayHailuo.Errors;
+using HighwayHailuo.FlowControl;
 
 namespace HighwayHailuo.Hosting
 {
@@ -50,6 +51,9 @@ namespace HighwayHailuo.Hosting
 
         private protected IClientLog Log => _log!;
 
+        /// <summary>Told of each piece of a local image sent, for a progress bar; null when the cmdlet shows none.</summary>
+        private protected virtual Action<long>? ImageBytesSent => null;
+
         /// <summary>Requests in flight for this call, across all items.</summary>
         private protected virtual int RequestLimit => 8;
 
@@ -59,9 +63,6 @@ namespace HighwayHailuo.Hosting
 
         /// <summary>The account this call reaches (a hash of host and key, never the key); null without a key.</summary>
         private protected string? Account => _connection?.Account;
-
-        /// <summary>The client for video downloads: through Connect-Highway's proxy when one is set, else the shared one.</summary>
-        private protected System.Net.Http.HttpClient DownloadHttp => Proxy?.Download ?? HttpClients.Download;
 
         /// <summary>Connect-Highway's proxy for this call; null: the system proxy.</summary>
         private protected ProxySettings? Proxy => _connection?.Proxy;
@@ -116,16 +117,18 @@ namespace HighwayHailuo.Hosting
                 string? key = _connection.RevealKey();
                 // The session's pacer of each endpoint, looked up once per call: naming the account
                 // hashes the host and key, which a batch would otherwise do for every submission.
-                var pacers = new System.Collections.Concurrent.ConcurrentDictionary<string, Api.RatePacer>(StringComparer.Ordinal);
-                _client = new HighwayClient(_connection, Gate, Retry, _log)
+                var pacers = new System.Collections.Concurrent.ConcurrentDictionary<string, RatePacer>(StringComparer.Ordinal);
+                var options = new HighwayClientOptions
                 {
-                    SubmitPacerFor = endpoint => pacers.GetOrAdd(endpoint, e => session.PacerFor(baseUri, key, e)),
+                    PacerFor = endpoint => pacers.GetOrAdd(endpoint, e => session.PacerFor(baseUri, key, e)),
+                    ImageBytesSent = ImageBytesSent,
                 };
                 if (RequestTimeout is TimeSpan timeout)
                 {
-                    _client.SubmitTimeout = timeout;
-                    _client.ReadTimeout = timeout;
+                    options.SubmitTimeout = timeout;
+                    options.ReadTimeout = timeout;
                 }
+                _client = new HighwayClient(_connection, Gate, Retry, _log, options);
                 return _client;
             }
         }

@@ -8,6 +8,7 @@ using System.Runtime.CompilerServices;
 using System.Security;
 using System.Threading;
 using HighwayHailuo.Api;
+using HighwayHailuo.FlowControl;
 
 namespace HighwayHailuo.Hosting
 {

@@ -5,6 +5,7 @@ using System.IO;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using HighwayHailuo.Api;
+using HighwayHailuo.Catalogue;
 
 namespace HighwayHailuo.Journal
 {

@@ -94,10 +94,13 @@ namespace HighwayHailuo.Journal
                     return SubmitOutcome.Created(task, failure); // a paid task is written out even so
                 }
             }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            catch (OperationCanceledException stopped) when (cancel.IsCancellationRequested)
             {
+                // Stopped while the client was sending says whether its body went out; stopped anywhere
+                // else (waiting for a turn, backing off after a refusal), no task can exist.
+                bool mayExist = stopped is SubmitCancelledException sending && sending.MayHaveCreatedTask;
                 if (claim != null)
-                    RecordFailure(claim, request.LastBodySent, "stopped (Ctrl+C) " + (request.LastBodySent ? "after the request was sent, before the answer" : "before the request was sent"));
+                    RecordFailure(claim, mayExist, "stopped (Ctrl+C) " + (mayExist ? "after the request was sent, before the answer" : "before the request was sent"));
                 throw;
             }
             catch (HailuoException journalFailure) when (journalFailure.ErrorId == ErrorIds.JournalWriteFailed)
@@ -110,7 +113,9 @@ namespace HighwayHailuo.Journal
             {
                 if (claim != null)
                 {
-                    bool mayExist = ex is HailuoException known ? known.MayHaveCreatedTask : request.LastBodySent;
+                    // The client says on its errors whether the server may have acted; anything else
+                    // is a bug whose timing is unknown, so it counts as possibly billed.
+                    bool mayExist = ex is HailuoException known ? known.MayHaveCreatedTask : true;
                     RecordFailure(claim, mayExist, ex.Message);
                 }
                 throw;

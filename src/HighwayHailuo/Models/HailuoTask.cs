@@ -10,45 +10,27 @@ namespace HighwayHailuo
     /// </summary>
     public sealed class HailuoTask
     {
-        internal HailuoTask(string taskId,
-            HailuoTaskStatus status,
-            string? serverStatus,
-            int? progressPercent,
-            int? etaSeconds,
-            string? reason,
-            Uri? videoUrl,
-            DateTimeOffset? videoUrlExpiresAt,
-            string? videoType,
-            string? seed,
-            string? model,
-            string? sourceImage,
-            string? lastFrame,
-            string? prompt,
-            int? duration,
-            string? resolution,
-            DateTimeOffset? submittedAt,
-            DateTimeOffset? completedAt,
-            DateTimeOffset lastUpdated)
+        internal HailuoTask(HailuoTaskFacts facts)
         {
-            TaskId = taskId;
-            Status = status;
-            ServerStatus = serverStatus;
-            ProgressPercent = progressPercent;
-            EtaSeconds = etaSeconds;
-            Reason = reason;
-            VideoUrl = videoUrl;
-            VideoUrlExpiresAt = videoUrlExpiresAt;
-            VideoType = videoType;
-            Seed = seed;
-            Model = model;
-            SourceImage = sourceImage;
-            LastFrame = lastFrame;
-            Prompt = prompt;
-            Duration = duration;
-            Resolution = resolution;
-            SubmittedAt = submittedAt;
-            CompletedAt = completedAt;
-            LastUpdated = lastUpdated;
+            TaskId = facts.TaskId;
+            Status = facts.Status;
+            ServerStatus = facts.ServerStatus;
+            ProgressPercent = facts.ProgressPercent;
+            EtaSeconds = facts.EtaSeconds;
+            Reason = facts.Reason;
+            VideoUrl = facts.VideoUrl;
+            VideoUrlExpiresAt = facts.VideoUrlExpiresAt;
+            VideoType = facts.VideoType;
+            Seed = facts.Seed;
+            Model = facts.Model;
+            SourceImage = facts.SourceImage;
+            LastFrame = facts.LastFrame;
+            Prompt = facts.Prompt;
+            Duration = facts.Duration;
+            Resolution = facts.Resolution;
+            SubmittedAt = facts.SubmittedAt;
+            CompletedAt = facts.CompletedAt;
+            LastUpdated = facts.LastUpdated;
         }
 
         /// <summary>The server's task id.</summary>

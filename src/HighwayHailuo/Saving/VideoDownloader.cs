@@ -21,6 +21,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using HighwayHailuo.Api;
 using HighwayHailuo.Errors;
+using HighwayHailuo.FlowControl;
 
 namespace HighwayHailuo.Saving
 {
@@ -32,29 +33,23 @@ namespace HighwayHailuo.Saving
         private readonly RequestGate _gate;
         private readonly RetryPolicy _retry;
         private readonly IClientLog? _log;
+        private readonly DownloadOptions _options;
         private readonly string? _secret;
 
-        // secret: the API key. It is never sent to the video host, but kept out of anything the host answers all the same.
-        /// <summary>Told of every piece of a video written to disk (its size), from any thread: for progress.</summary>
-        public Action<long>? BytesWritten { get; set; }
-
-        public VideoDownloader(RequestGate gate, RetryPolicy retry, IClientLog? log, string? secret = null, HttpClient? http = null)
+        public VideoDownloader(RequestGate gate, RetryPolicy retry, IClientLog? log, DownloadOptions? options = null)
         {
             _gate = gate;
             _retry = retry;
             _log = log;
-            _secret = secret;
-            _http = http ?? HttpClients.Download;
+            _options = options ?? new DownloadOptions();
+            _secret = _options.Secret;
+            _http = _options.Http ?? _options.Proxy?.Download ?? HttpClients.Download;
         }
 
-        /// <summary>Connect-Highway's proxy, named in its errors; null: the system proxy.</summary>
-        public ProxySettings? Proxy { get; set; }
-
-        /// <summary>The window over which a download must keep up <see cref="MinimumBytesPerSecond"/> (-TimeoutSec).</summary>
-        public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
-
-        /// <summary>The slowest average a download may have over any <see cref="StallTimeout"/> window.</summary>
-        public long MinimumBytesPerSecond { get; set; } = 1024;
+        private Action<long>? BytesWritten => _options.BytesWritten;
+        private ProxySettings? Proxy => _options.Proxy;
+        private TimeSpan StallTimeout => _options.StallTimeout;
+        private long MinimumBytesPerSecond => _options.MinimumBytesPerSecond;
 
         /// <summary>
         /// Downloads <paramref name="url"/> to <paramref name="finalPath"/>. When the storage host
@@ -103,10 +98,8 @@ namespace HighwayHailuo.Saving
                         failure = ex;
                     }
 
-                    if (attempt >= _retry.MaxAttempts)
-                        throw new HailuoException(failure.ErrorId,
-                            failure.Message + $" Gave up after {attempt} attempts.", failure.StatusCode, inner: failure.InnerException);
-                    var delay = failure.RetryAfter is TimeSpan ra && ra <= _retry.MaxRetryAfter ? ra : _retry.BackoffAfter(attempt);
+                    if (_retry.Next(failure, attempt, out TimeSpan delay) is HailuoException final)
+                        throw final;
                     _log?.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} Retrying in {1:0.0} s.", failure.Message, delay.TotalSeconds));
                     await _retry.Delay(delay, cancellationToken).ConfigureAwait(false);
                 }
@@ -381,5 +374,27 @@ namespace HighwayHailuo.Saving
             {
             }
         }
+    }
+
+    /// <summary>How one call's downloads behave, fixed when the downloader is made.</summary>
+    internal sealed class DownloadOptions
+    {
+        /// <summary>The HTTP client; null: the proxy's, else the shared one.</summary>
+        public System.Net.Http.HttpClient? Http { get; set; }
+
+        /// <summary>Connect-Highway's proxy, whose client is used and which its errors name; null: the system proxy.</summary>
+        public ProxySettings? Proxy { get; set; }
+
+        /// <summary>The API key. It is never sent to the video host, but kept out of anything the host answers all the same.</summary>
+        public string? Secret { get; set; }
+
+        /// <summary>Told of every piece of a video written to disk (its size), from any thread: for progress.</summary>
+        public Action<long>? BytesWritten { get; set; }
+
+        /// <summary>The window over which a download must keep up <see cref="MinimumBytesPerSecond"/> (-TimeoutSec).</summary>
+        public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>The slowest average a download may have over any <see cref="StallTimeout"/> window.</summary>
+        public long MinimumBytesPerSecond { get; set; } = 1024;
     }
 }

@@ -11,7 +11,7 @@ using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace HighwayHailuo.Api
+namespace HighwayHailuo.FlowControl
 {
     internal sealed class RatePacer
     {

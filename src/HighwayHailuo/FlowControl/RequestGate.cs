@@ -7,7 +7,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace HighwayHailuo.Api
+namespace HighwayHailuo.FlowControl
 {
     internal sealed class RequestGate
     {

@@ -9,9 +9,10 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.IO;
 using System.Text;
+using HighwayHailuo.Catalogue;
 using HighwayHailuo.Locking;
 
-namespace HighwayHailuo.Api
+namespace HighwayHailuo.FlowControl
 {
     internal abstract class RateLedger
     {
@@ -118,7 +119,7 @@ namespace HighwayHailuo.Api
         // The first endpoint keeps the account it had before there were others, so limits learned
         // then still hold.
         public static string AccountOf(Uri baseUri, string? apiKey, string endpoint) =>
-            HighwayConnection.Fingerprint("HighwayHailuo rate account", baseUri, apiKey, endpoint == HailuoModels.DefaultEndpoint.Name ? null : endpoint);
+            AccountNames.Fingerprint("HighwayHailuo rate account", baseUri, apiKey, endpoint == HailuoModels.DefaultEndpoint.Name ? null : endpoint);
 
         /// <summary>Bytes this ledger read from and wrote to its file, for the tests that hold the cost per submission constant.</summary>
         internal long BytesRead { get; private set; }

@@ -6,7 +6,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace HighwayHailuo.Api
+namespace HighwayHailuo.FlowControl
 {
     internal sealed class RateWindow
     {

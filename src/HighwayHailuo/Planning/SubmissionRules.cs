@@ -1,14 +1,15 @@
-// The rules a submission must pass before anything is sent, in one place: the model and its mode,
-// the duration and resolution, and the prompt. New-HailuoVideo applies them to the values of the
-// command line once (a failure there stops the call) and to each item's own values (a failure there
-// is that item's). Each rule returns the first failure as a HailuoException, or null.
+// The rules a submission must pass before anything is sent: the model and its mode, the duration
+// and resolution, and the prompt. SubmissionPlanner alone applies them, in the documented order.
+// Each rule returns its failure as a HailuoException, or null.
 using System;
 using System.Globalization;
 using System.Linq;
+using HighwayHailuo.Api;
 using HighwayHailuo.Errors;
 using HighwayHailuo.Images;
+using HighwayHailuo.Catalogue;
 
-namespace HighwayHailuo.Api
+namespace HighwayHailuo.Planning
 {
     internal static class SubmissionRules
     {
@@ -69,11 +70,29 @@ namespace HighwayHailuo.Api
                     "'{0}' is not a resolution Hailuo offers; use {1}.", resolution, string.Join(" or ", HailuoModels.Resolutions)));
         }
 
-        /// <summary>The pair: every Hailuo model makes 10-second videos at 768P only.</summary>
-        public static HailuoException? DurationResolutionError(HailuoEndpoint endpoint, int duration, string resolution) =>
-            endpoint.Allows(duration, resolution) ? null
-                : new HailuoException(ErrorIds.DurationResolutionMismatch,
-                    "A 10-second video is available at 768P only; use -Duration 6 for 1080P or -Resolution 768P for 10 seconds.");
+        /// <summary>
+        /// The pair, from the row's formats (today: 10-second videos at 768P only); the message offers
+        /// what the row makes at that resolution and at that length.
+        /// </summary>
+        public static HailuoException? DurationResolutionError(HailuoEndpoint endpoint, int duration, string resolution)
+        {
+            if (endpoint.Allows(duration, resolution))
+                return null;
+            var atResolution = endpoint.Formats.Where(f => f.Resolution == resolution).Select(f => f.Seconds.ToString(CultureInfo.InvariantCulture)).ToList();
+            var ofLength = endpoint.Formats.Where(f => f.Seconds == duration).Select(f => f.Resolution).ToList();
+            string seconds = duration.ToString(CultureInfo.InvariantCulture);
+            string made = ofLength.Count == 0
+                ? $"{endpoint.Model} makes no {seconds}-second videos"
+                : $"A {seconds}-second {endpoint.Model} video is available at {string.Join(" or ", ofLength)} only";
+            var ways = new[]
+            {
+                atResolution.Count == 0 ? null : $"-Duration {string.Join(" or ", atResolution)} for {resolution}",
+                ofLength.Count == 0 ? null : $"-Resolution {string.Join(" or ", ofLength)} for {seconds} seconds",
+            }.Where(w => w != null).ToList();
+            return new HailuoException(ErrorIds.DurationResolutionMismatch, made + (ways.Count > 0
+                ? "; use " + string.Join(" or ", ways) + "."
+                : $"; it makes {string.Join(", ", endpoint.Formats)}."));
+        }
 
         /// <summary>
         /// A prompt given, not blank and not an image's path or URL (as typed), and of 1 to 2000

@@ -1,10 +1,12 @@
-// How long to wait between attempts, and how many attempts a request gets.
+// The one retry rule of every request the module makes (API calls and video downloads): how many
+// attempts, how long between them, and when a server's Retry-After is too long to wait for.
 using System;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
+using HighwayHailuo.Errors;
 
-namespace HighwayHailuo.Api
+namespace HighwayHailuo.FlowControl
 {
     internal sealed class RetryPolicy
     {
@@ -33,6 +35,31 @@ namespace HighwayHailuo.Api
                 policy.MaxDelay = TimeSpan.FromMilliseconds(Math.Max(ms * 30, 1));
             }
             return policy;
+        }
+
+        /// <summary>The server asked for a pause longer than is worth waiting for: the request fails now, saying when to come back.</summary>
+        public bool WaitsTooLong(HailuoException failure) => failure.RetryAfter is TimeSpan asked && asked > MaxRetryAfter;
+
+        /// <summary>
+        /// After failed attempt <paramref name="attempt"/> (1-based) of a retryable failure: null and the
+        /// delay before the next attempt (the server's Retry-After, else the backoff), or the error to
+        /// give up with, which says why. The error stays retryable in kind: a caller that waits longer
+        /// (Wait-HailuoTask, a later run) may try again.
+        /// </summary>
+        public HailuoException? Next(HailuoException failure, int attempt, out TimeSpan delay)
+        {
+            delay = TimeSpan.Zero;
+            if (WaitsTooLong(failure))
+            {
+                var asked = failure.RetryAfter!.Value;
+                return failure.WithMessage(failure.Message + string.Format(CultureInfo.InvariantCulture,
+                    " The server asked to wait {0:0} s; try again after {1:u}.", asked.TotalSeconds, DateTime.UtcNow + asked), asked);
+            }
+            if (attempt >= MaxAttempts)
+                return failure.WithMessage(failure.Message + string.Format(CultureInfo.InvariantCulture,
+                    " Gave up after {0} attempt{1}.", attempt, attempt == 1 ? "" : "s"));
+            delay = failure.RetryAfter ?? BackoffAfter(attempt);
+            return null;
         }
 
         /// <summary>
