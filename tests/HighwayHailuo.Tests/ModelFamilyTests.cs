@@ -1,6 +1,7 @@
 // The Hailuo family through the real engine against FakeHighway, which serves all four endpoints
 // and answers 400 for a field an endpoint does not take: every model and mode, each model's rules
 // checked before anything is sent, and the model carried by the task, the journal and -WhatIf.
+using System.Management.Automation;
 using System.Text.Json;
 using FakeHighway;
 using Xunit;
@@ -130,17 +131,17 @@ public sealed class ModelFamilyTests
     }
 
     [Theory]
-    [InlineData("'x' | New-HailuoVideo -TextOnly -Model Hailuo-2.3-Fast", "TextOnlyNotSupported")]
-    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -Model Hailuo-2.3-Fast -FastPretreatment", "FastPretreatmentNotSupported")]
-    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame b.jpg", "LastFrameNotSupported")]
-    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame b.jpg -Model Hailuo-2.3-Fast", "LastFrameNotSupported")]
-    [InlineData("New-HailuoVideo -TextOnly 'a fox' -LastFrame b.jpg -Model Hailuo-02", "LastFrameNeedsFirstFrame")]
-    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame tiny.png -Model Hailuo-02", "ImageTooSmall")]
-    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame missing.png -Model Hailuo-02", "ImageNotFound")]
-    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame ftp://example.test/z.jpg -Model Hailuo-02", "InvalidImageUri")]
-    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -Model Hailuo-2.3-Fast -Duration 10 -Resolution 1080P", "DurationResolutionMismatch")]
-    [InlineData("New-HailuoVideo -TextOnly x -Model Hailuo-02 -Duration 10 -Resolution 1080P", "DurationResolutionMismatch")]
-    public async Task ARuleBrokenByTheCommandLineStopsTheCallOnceBeforeAnythingIsSent(string script, string errorId)
+    [InlineData("'x' | New-HailuoVideo -TextOnly -Model Hailuo-2.3-Fast", "TextOnlyNotSupported", ErrorCategory.InvalidArgument)]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -Model Hailuo-2.3-Fast -FastPretreatment", "FastPretreatmentNotSupported", ErrorCategory.InvalidArgument)]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame b.jpg", "LastFrameNotSupported", ErrorCategory.InvalidArgument)]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame b.jpg -Model Hailuo-2.3-Fast", "LastFrameNotSupported", ErrorCategory.InvalidArgument)]
+    [InlineData("New-HailuoVideo -TextOnly 'a fox' -LastFrame b.jpg -Model Hailuo-02", "LastFrameNeedsFirstFrame", ErrorCategory.InvalidArgument)]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame tiny.png -Model Hailuo-02", "ImageTooSmall", ErrorCategory.InvalidData)]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame missing.png -Model Hailuo-02", "ImageNotFound", ErrorCategory.ObjectNotFound)]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -LastFrame ftp://example.test/z.jpg -Model Hailuo-02", "InvalidImageUri", ErrorCategory.InvalidArgument)]
+    [InlineData("Get-ChildItem *.jpg | New-HailuoVideo -Prompt x -Model Hailuo-2.3-Fast -Duration 10 -Resolution 1080P", "DurationResolutionMismatch", ErrorCategory.InvalidArgument)]
+    [InlineData("New-HailuoVideo -TextOnly x -Model Hailuo-02 -Duration 10 -Resolution 1080P", "DurationResolutionMismatch", ErrorCategory.InvalidArgument)]
+    public async Task ARuleBrokenByTheCommandLineStopsTheCallOnceBeforeAnythingIsSent(string script, string errorId, ErrorCategory category)
     {
         await using var rig = await FakeRig.StartAsync();
         var (fake, session) = rig;
@@ -150,6 +151,7 @@ public sealed class ModelFamilyTests
         var result = session.Run(script);
 
         Assert.Equal(errorId, result.Terminating?.ErrorId());
+        Assert.Equal(category, result.Terminating!.CategoryInfo.Category);
         Assert.Empty(result.Errors); // one error for the call, not one per image
         Assert.Equal(0, fake.SubmitRequestCount);
     }
@@ -247,6 +249,34 @@ public sealed class ModelFamilyTests
     }
 
     [Fact]
+    public async Task ADraftRestoredFromItsJournalIsRenderedWithTheModelOnTheCommandLine()
+    {
+        await using var rig = await FakeRig.StartAsync();
+        var (fake, session) = rig;
+        // Two different photos: a journal takes the same content twice as one item.
+        TestImages.Write(session.WorkDir, "a.jpg", TestImages.Jpeg(1280, 720));
+        TestImages.Write(session.WorkDir, "b.jpg", TestImages.Jpeg(1024, 768));
+
+        // Draft with 2.3 Fast into a journal; later (another session, say) pick a keeper from the
+        // journal and render it with 2.3 at 1080P.
+        var result = session.Run("""
+            $drafts = Get-ChildItem *.jpg | New-HailuoVideo -Model Hailuo-2.3-Fast -Prompt 'slow push in' -Journal ./drafts.jsonl |
+                Wait-HailuoTask -PollInterval 0.2 | Save-HailuoVideo -Destination ./drafts
+            Get-HailuoTask -Journal ./drafts.jsonl | Where-Object { (Split-Path $_.SourceImage -Leaf) -eq 'b.jpg' } |
+                New-HailuoVideo -Model Hailuo-2.3 -Resolution 1080P | Wait-HailuoTask -PollInterval 0.2 | Save-HailuoVideo -Destination ./final
+            """).ThrowIfFailed();
+
+        Assert.Equal(new[] { "b.mp4" }, result.Objects<FileInfo>().Select(f => f.Name));
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(session.WorkDir, "drafts"), "*.mp4").Length);
+        var rendered = Assert.Single(fake.Submissions, s => s.Endpoint == "minimax-hailuo-2.3-i2v");
+        Assert.Equal(("1080P", "slow push in"), (rendered.Resolution, rendered.Prompt));
+        Assert.Equal(2, fake.Submissions.Count(s => s.Endpoint == "minimax-hailuo-2.3-fast-i2v"));
+        // The render did not go into the drafts' journal: it still lists the two drafts only.
+        var journal = session.Run("(Get-HailuoTask -Journal ./drafts.jsonl).Model").ThrowIfFailed();
+        Assert.Equal(new[] { "Hailuo-2.3-Fast", "Hailuo-2.3-Fast" }, journal.Output.Select(o => o.ToString()));
+    }
+
+    [Fact]
     public async Task ATextOnlyTaskPipedInWithoutTextOnlySaysWhatToDoAndSendsNothing()
     {
         await using var rig = await FakeRig.StartAsync();
@@ -261,18 +291,21 @@ public sealed class ModelFamilyTests
         Assert.Equal(1, fake.SubmitRequestCount);
     }
 
-    [Fact]
-    public async Task CameraCommandsWithAModelWhosePageListsNoneAreSentWithOneWarning()
+    // Every model whose reference page lists no camera commands (the table's ListsCameraCommands column).
+    [Theory]
+    [InlineData("Hailuo-2.3-Fast")]
+    [InlineData("Hailuo-02")]
+    public async Task CameraCommandsWithAModelWhosePageListsNoneAreSentWithOneWarning(string model)
     {
         await using var rig = await FakeRig.StartAsync();
         var (fake, session) = rig;
         Photos(session, "a.jpg", "b.jpg");
 
-        var fast = session.Run("Get-ChildItem *.jpg | New-HailuoVideo -Prompt 'waves' -CameraMovement PushIn -Model Hailuo-2.3-Fast");
+        var fast = session.Run("Get-ChildItem *.jpg | New-HailuoVideo -Prompt 'waves' -CameraMovement PushIn -Model $args[0]", model);
         var plain = session.Run("Get-ChildItem *.jpg | New-HailuoVideo -Prompt 'waves [推进]'");
 
         fast.ThrowIfFailed();
-        Assert.Contains("Hailuo-2.3-Fast", Assert.Single(fast.Warnings));
+        Assert.Contains(model, Assert.Single(fast.Warnings));
         Assert.All(fake.Submissions, s => Assert.Equal("waves [推进]", s.Prompt));
         Assert.Empty(plain.ThrowIfFailed().Warnings); // Hailuo 2.3 documents them
     }
@@ -419,5 +452,13 @@ public sealed class ModelFamilyTests
         Assert.Equal(new[] { "Hailuo-2.3", "Hailuo-2.3-Fast" }, offered.Select(o => o.Split('|')[0]));
         Assert.Contains("image to video only", offered[1]);
         Assert.Contains("(default)", offered[0]);
+
+        // Every model, in the table's order, each saying what it offers.
+        var all = session.Run("""
+            $line = 'New-HailuoVideo -Model '
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object { $_.CompletionText + '|' + $_.ToolTip }
+            """).ThrowIfFailed().Output.Select(o => o.ToString()).ToList();
+        Assert.Equal(new[] { "Hailuo-2.3", "Hailuo-2.3-Fast", "Hailuo-02" }, all.Select(o => o.Split('|')[0]));
+        Assert.Contains("last frame", all[2]);
     }
 }

@@ -22,6 +22,7 @@ public sealed class PreflightTests
         { "short.jpg", "jpeg:1000x300", "ImageTooSmall" },
         { "too-wide.jpg", "jpeg:1260x500", "ImageAspectRatioOutOfRange" },
         { "too-tall.webp", "webp:400x1001", "ImageAspectRatioOutOfRange" },
+        { "ftp://images.example/a.jpg", "none", "InvalidImageUri" },
     };
 
     private static byte[] Make(string recipe)

@@ -54,18 +54,26 @@ public sealed class GateAndScheduleTests
     [Fact]
     public async Task APauseHoldsEveryWorker()
     {
-        var gate = new RequestGate(4);
+        var gate = new RequestGate(1);
+        var held = System.Threading.Channels.Channel.CreateUnbounded<TimeSpan>();
+        // Where a worker waits out the pause: recorded, and held until cancelled.
+        gate.Delay = (wait, ct) => { held.Writer.TryWrite(wait); return Task.Delay(Timeout.Infinite, ct); };
         gate.PauseUntil(DateTimeOffset.UtcNow.AddSeconds(30));
+
         using var cancel = new CancellationTokenSource();
         var entering = gate.EnterAsync(cancel.Token);
-        await Task.Delay(50);
+        var wait = await held.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.InRange(wait, TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(30)); // held by the pause, for its length
         Assert.False(entering.IsCompleted);
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => entering);
-        // The cancelled worker gave its slot back.
-        gate.PauseUntil(DateTimeOffset.MinValue.AddYears(1));
-        var again = new RequestGate(1);
-        (await again.EnterAsync(default)).Dispose();
+
+        // The cancelled worker gave its one slot back: the next one gets past the slot to the pause.
+        using var again = new CancellationTokenSource();
+        var next = gate.EnterAsync(again.Token);
+        await held.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        again.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
     }
 
     [Fact]

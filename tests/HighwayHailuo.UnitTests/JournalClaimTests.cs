@@ -142,18 +142,24 @@ public sealed class JournalClaimTests : IDisposable
 
         // A virus scanner or backup holding the file without sharing: .NET reports it as a sharing
         // violation on every platform (on Unix through its emulation of FileShare.None).
+        int conflicts = 0;
+        var met = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        journal.SharingConflictMet = _ => { Interlocked.Increment(ref conflicts); met.TrySetResult(); };
         var holder = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
         var append = Task.Run(() => journal.Append(Image("bb")));
-        await Task.Delay(300);
+        // The append has met the held file and is waiting it out (a signal, not a guess at timing).
+        await met.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(append.IsCompleted);
         holder.Dispose();
         await append.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(3, File.ReadAllLines(path).Length); // header and both records
 
+        conflicts = 0;
         using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None))
         {
             var error = Assert.Throws<HighwayHailuo.Errors.HailuoException>(() => journal.Append(Image("cc")));
-            Assert.Equal("JournalWriteFailed", error.ErrorId); // after two seconds of trying
+            Assert.Equal("JournalWriteFailed", error.ErrorId);
+            Assert.True(conflicts > 1, $"tried {conflicts} time(s) before giving up"); // it kept trying, then gave up
         }
     }
 

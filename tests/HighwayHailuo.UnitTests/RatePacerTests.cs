@@ -74,11 +74,13 @@ public sealed class RatePacerTests
         (await pacer.WaitTurnAsync(default)).Counted(); // 10 s
         Assert.True((await pacer.WaitTurnAsync(default)).RateLimited()); // limit 2, learned at 10 s
         _now += TimeSpan.FromSeconds(55); // 65 s: one left the window, no probe due before 70 s
-        pacer.Delay = (_, ct) => Task.Delay(Timeout.Infinite, ct); // only a finished submission can wake the waiter
+        var waits = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Only a finished submission can wake the waiter; reaching this wait is the signal that it waits.
+        pacer.Delay = (_, ct) => { waits.TrySetResult(); return Task.Delay(Timeout.Infinite, ct); };
 
         var first = await pacer.WaitTurnAsync(default);
         var second = pacer.WaitTurnAsync(default);
-        await Task.Delay(50);
+        await waits.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(second.IsCompleted); // one counted and one in flight fill the window
 
         first.Dispose(); // no answer: its place is free again
@@ -148,8 +150,13 @@ public sealed class RatePacerTests
         (await pacer.WaitTurnAsync(default)).Counted();
         Assert.True((await pacer.WaitTurnAsync(default)).RateLimited());
 
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pacer.WaitTurnAsync(cancel.Token));
+        var waits = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pacer.Delay = (d, ct) => { waits.TrySetResult(); return Task.Delay(d, ct); };
+        using var cancel = new CancellationTokenSource();
+        var waiting = pacer.WaitTurnAsync(cancel.Token);
+        await waits.Task.WaitAsync(TimeSpan.FromSeconds(10)); // it is waiting for its turn, not refused up front
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
     }
 
     [Fact]
@@ -282,12 +289,30 @@ public sealed class SharedRateLedgerTests : IDisposable
         var inFlight = await first.WaitTurnAsync(default);
         var sameWindow = await second.WaitTurnAsync(default); // 1 in flight + 0 counted < 2
         var third = Pacer();
-        third.Delay = (d, ct) => Task.Delay(d, ct); // real waits, while the fake clock stands still
+        // Each of the waiter's pauses is handed to the test, which ends it: no real time passes.
+        var pauses = System.Threading.Channels.Channel.CreateUnbounded<TaskCompletionSource>();
+        third.Delay = (_, ct) =>
+        {
+            var pause = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            pauses.Writer.TryWrite(pause);
+            return pause.Task.WaitAsync(ct);
+        };
         var waiting = third.WaitTurnAsync(default);
-        await Task.Delay(600);
+        Task<TaskCompletionSource> Paused() => pauses.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        (await Paused()).SetResult();
+        // A second pause means it looked at the shared file again after the first, and found no room.
+        var secondPause = await Paused();
         Assert.False(waiting.IsCompleted); // two submissions in flight, of other pacers, fill the window
         inFlight.Dispose(); // no answer: its place is free, and the waiter finds out when it looks again
-        (await waiting.WaitAsync(TimeSpan.FromSeconds(5))).Counted();
+        secondPause.SetResult();
+        var done = waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        while (!done.IsCompleted)
+        {
+            var next = pauses.Reader.ReadAsync().AsTask();
+            if (await Task.WhenAny(next, done) == next)
+                (await next).SetResult();
+        }
+        (await done).Counted();
         sameWindow.Counted();
     }
 

@@ -1,17 +1,17 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 <#
-    The hostile-server sweep (tests/Sweeps/ServerFaults.psm1) in a real pwsh: every mode of
-    FakeHighway's catalogue on every request it applies to, each met by a whole New | Wait | Save
-    batch with a journal, checked against the oracle and against what must always hold (no key
-    anywhere, no terminal escape on the screen, nothing billed twice, nothing lost, no partial video).
-    The hosted-engine suite runs the same sweep (ServerFaultSweepTests).
+    A smoke of the hostile-server sweep (tests/Sweeps/ServerFaults.psm1) in a real pwsh: one mode of
+    FakeHighway's catalogue (a key echoed in a 400 on task-result), met by a whole New | Wait | Save
+    batch with a journal, checked against the oracle and against what must always hold. The whole
+    sweep, every mode on every request, runs in the hosted-engine suite (ServerFaultSweepTests), and
+    here with $env:HIGHWAY_FULL_SWEEPS = '1'.
 #>
 
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'FakeHighway.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot '../Sweeps/ServerFaults.psm1') -Force
     $discovery = Start-FakeHighway
-    try { $script:Cases = @(Get-HailuoFaultCase -FakeBaseUri $discovery.BaseUri | ForEach-Object { @{ Name = $_.Name; Mode = $_.Mode; Request = $_.Request } }) }
+    try { $script:Cases = @(Get-HailuoFaultCase -FakeBaseUri $discovery.BaseUri | Where-Object { $env:HIGHWAY_FULL_SWEEPS -eq '1' -or $_.Name -eq '400-key-in-message on result' } | ForEach-Object { @{ Name = $_.Name; Mode = $_.Mode; Request = $_.Request } }) }
     finally { Stop-FakeHighway $discovery }
 }
 

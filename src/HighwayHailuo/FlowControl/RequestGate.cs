@@ -35,6 +35,9 @@ namespace HighwayHailuo.FlowControl
         /// <summary>The most requests that were in flight at once.</summary>
         public int PeakInFlight { get; private set; }
 
+        /// <summary>The wait of a paused worker; tests replace it to see where a worker is held.</summary>
+        internal Func<TimeSpan, CancellationToken, Task> Delay { get; set; } = (d, ct) => Task.Delay(d, ct);
+
         /// <summary>Holds every worker until the given time (the latest pause wins).</summary>
         public void PauseUntil(DateTimeOffset until)
         {
@@ -107,7 +110,7 @@ namespace HighwayHailuo.FlowControl
                     var wait = new DateTimeOffset(until, TimeSpan.Zero) - DateTimeOffset.UtcNow;
                     if (until == 0 || wait <= TimeSpan.Zero)
                         break;
-                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                    await Delay(wait, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch

@@ -271,6 +271,9 @@ namespace HighwayHailuo.Journal
         // we hold the lock), then appends and flushes. Nothing stays open or locked in between. A
         // sharing conflict (another program holding the file for a moment) is tried again for up to
         // two seconds; any other I/O failure (a full disk, a lost share) is reported at once.
+        /// <summary>Told of each sharing conflict met while appending, before it is tried again (tests wait for it).</summary>
+        internal Action<IOException>? SharingConflictMet { get; set; }
+
         private void WriteDurably(byte[] line)
         {
             var deadline = DateTime.UtcNow + s_appendPatience;
@@ -292,6 +295,7 @@ namespace HighwayHailuo.Journal
                     }
                     catch (IOException ex) when (IoFailure.IsSharingConflict(ex) && DateTime.UtcNow < sharingDeadline)
                     {
+                        SharingConflictMet?.Invoke(ex);
                         Thread.Sleep(50);
                     }
                 }
