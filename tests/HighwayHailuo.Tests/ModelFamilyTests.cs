@@ -10,6 +10,15 @@ namespace HighwayHailuo.Tests;
 
 public sealed class ModelFamilyTests
 {
+    /// <summary>The models as Get-Help about_HighwayHailuo documents them, in the table's order, and whether any of its rows takes a last frame.</summary>
+    private static List<(string Model, bool TakesLastFrame)> DocumentedModels(PowerShellSession session) =>
+        session.Run("""
+            Import-Module $args[0]
+            $table = @(Get-DocumentedModelTable)
+            $table.Model | Select-Object -Unique | ForEach-Object { $model = $_; $model + '|' + [bool](@($table | Where-Object Model -eq $model).LastFrame -contains 'optional') }
+            """, Path.Combine(PowerShellSession.RepoRoot, "tests", "Sweeps", "CallShapes.psm1")).ThrowIfFailed()
+            .Output.Select(o => o.ToString().Split('|')).Select(p => (p[0], bool.Parse(p[1]))).ToList();
+
     private static void Photos(PowerShellSession session, params string[] names)
     {
         foreach (var name in names)
@@ -429,7 +438,8 @@ public sealed class ModelFamilyTests
         var rows = session.Run("Import-Csv rows.csv | New-HailuoVideo");
 
         Assert.Equal("UnknownModel", typed.Terminating?.ErrorId());
-        Assert.Contains("use Hailuo-2.3, Hailuo-2.3-Fast or Hailuo-02", typed.Terminating!.Exception.Message);
+        var names = DocumentedModels(session).Select(m => m.Model).ToList();
+        Assert.Contains("use " + string.Join(", ", names.SkipLast(1)) + " or " + names[^1], typed.Terminating!.Exception.Message);
         var refused = Assert.Single(rows.Errors);
         Assert.Equal("UnknownModel", refused.ErrorId());
         Assert.StartsWith("Row 1 (Path 'a.jpg', Prompt 'p', Model 'Hailuo-01')", refused.Exception.Message); // named, not a binding error
@@ -453,12 +463,13 @@ public sealed class ModelFamilyTests
         Assert.Contains("image to video only", offered[1]);
         Assert.Contains("(default)", offered[0]);
 
-        // Every model, in the table's order, each saying what it offers.
+        // Every model of the documented table, in its order; each that takes a last frame says so.
         var all = session.Run("""
             $line = 'New-HailuoVideo -Model '
             (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object { $_.CompletionText + '|' + $_.ToolTip }
             """).ThrowIfFailed().Output.Select(o => o.ToString()).ToList();
-        Assert.Equal(new[] { "Hailuo-2.3", "Hailuo-2.3-Fast", "Hailuo-02" }, all.Select(o => o.Split('|')[0]));
-        Assert.Contains("last frame", all[2]);
+        var documented = DocumentedModels(session);
+        Assert.Equal(documented.Select(m => m.Model), all.Select(o => o.Split('|')[0]));
+        Assert.All(all.Zip(documented), pair => Assert.Equal(pair.Second.TakesLastFrame, pair.First.Contains("last frame")));
     }
 }
