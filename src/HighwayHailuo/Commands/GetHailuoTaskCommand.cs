@@ -26,9 +26,7 @@ namespace HighwayHailuo.Commands
 
         private ItemRunner? _runner;
         // Results may finish in any order; they are written in the order the tasks arrived.
-        private readonly Dictionary<long, Action> _finished = new Dictionary<long, Action>();
-        private long _nextToWrite;
-        private long _nextSequence;
+        private readonly InputOrder<Action> _order = new InputOrder<Action>();
 
         /// <summary>
         /// <para type="description">The ids of the tasks to get.</para>
@@ -96,8 +94,7 @@ namespace HighwayHailuo.Commands
             }
             catch (HailuoException ex)
             {
-                ThrowTerminatingError(HailuoErrors.Record(ex, path));
-                yield break;
+                throw EndCall(ex, path);
             }
             if (journal.Warning != null)
                 WriteWarning(journal.Warning);
@@ -125,10 +122,10 @@ namespace HighwayHailuo.Commands
         {
             foreach (var input in inputs)
             {
-                long sequence = _nextSequence++;
+                long sequence = _order.Take();
                 if (input.Error != null)
                 {
-                    Finish(sequence, () => WriteError(HailuoErrors.Record(input.Error, input.Target)));
+                    Finish(sequence, () => Report(input.Error, input.Target));
                     continue;
                 }
                 var client = RequireClient();
@@ -157,25 +154,21 @@ namespace HighwayHailuo.Commands
             }
             catch (HailuoException ex) when (!ex.IsTerminating)
             {
-                Dispatcher.Post(() => Finish(sequence, () => ReportItemError(ex, input.Target)));
+                Dispatcher.Post(() => Finish(sequence, () => Report(ex, input.Target)));
             }
             catch (Exception ex)
             {
                 Dispatcher.Post(() => Finish(sequence, () => { }));
-                PostItemError(ex, input.Target);
+                Report(ex, input.Target);
             }
         }
 
         /// <summary>Records a finished item and writes every item whose predecessors have all been written.</summary>
         private void Finish(long sequence, Action write)
         {
-            _finished[sequence] = write;
-            while (_finished.TryGetValue(_nextToWrite, out var next))
-            {
-                _finished.Remove(_nextToWrite);
-                _nextToWrite++;
+            _order.Done(sequence, write);
+            while (_order.TryNext(out var next))
                 next();
-            }
         }
     }
 }

@@ -220,7 +220,7 @@ namespace HighwayHailuo.Commands
             !MyInvocation.ExpectingInput || parameters.All(p => _commandLine.Contains(p));
 
         private void Stop(HailuoException ex, object? target) =>
-            ThrowTerminatingError(HailuoErrors.Record(ex.WithMessage(ex.Message + " Nothing was sent."), target));
+            throw EndCall(ex.WithMessage(ex.Message + " Nothing was sent."), target);
 
         /// <summary>
         /// A missing prompt while -Path holds words that name no file: the user meant a video of
@@ -261,8 +261,7 @@ namespace HighwayHailuo.Commands
             }
             catch (HailuoException ex)
             {
-                ThrowTerminatingError(HailuoErrors.Record(ex, path));
-                throw; // not reached
+                throw EndCall(ex, path);
             }
         }
 
@@ -459,7 +458,7 @@ namespace HighwayHailuo.Commands
                 if (plan.EndsTheCall)
                 {
                     _runner!.WaitAll();
-                    throw new FatalErrorException(HailuoErrors.Record(failure.Error, failure.Target));
+                    throw EndCall(failure.Error, failure.Target);
                 }
                 Refuse(failure.Error, failure.Target);
             }
@@ -474,7 +473,7 @@ namespace HighwayHailuo.Commands
         {
             _refused++;
             string? row = RowName();
-            WriteError(HailuoErrors.Record(row == null || ex.Message.StartsWith(row, StringComparison.Ordinal) ? ex : ex.WithMessage(row + ": " + ex.Message), target));
+            Report(row == null || ex.Message.StartsWith(row, StringComparison.Ordinal) ? ex : ex.WithMessage(row + ": " + ex.Message), target);
         }
 
         /// <summary>
@@ -540,17 +539,17 @@ namespace HighwayHailuo.Commands
             }
             catch (HailuoException journalFailure) when (journalFailure.ErrorId == ErrorIds.JournalWriteFailed)
             {
-                throw new FatalErrorException(HailuoErrors.Record(journalFailure, Journal)); // stop before spending more
+                throw EndCall(journalFailure, Journal); // stop before spending more
             }
             catch (Exception ex)
             {
-                PostItemError(ex, target);
+                Report(ex, target);
                 return;
             }
 
             if (outcome.UnknownMessage is string unknown)
             {
-                Dispatcher.Post(() => WriteError(HailuoErrors.Record(ErrorIds.HailuoSubmitOutcomeUnknown, unknown, target)));
+                Report(HailuoErrors.Record(ErrorIds.HailuoSubmitOutcomeUnknown, unknown, target));
                 return;
             }
             var task = outcome.Task!;
@@ -565,7 +564,7 @@ namespace HighwayHailuo.Commands
                 WriteObject(task);
             });
             if (outcome.JournalFailure != null)
-                throw new FatalErrorException(HailuoErrors.Record(outcome.JournalFailure, Journal));
+                throw EndCall(outcome.JournalFailure, Journal);
         }
     }
 }

@@ -33,9 +33,7 @@ namespace HighwayHailuo.Commands
         private ItemRunner? _refresher; // task-result requests for tasks without a usable link
         // Each input's task (or why there is none) by input order, so files are named and errors
         // written in the order the tasks came, however the refreshes finish.
-        private readonly Dictionary<long, (HailuoTask? Task, HailuoException? Error, object Target)> _ready = new Dictionary<long, (HailuoTask?, HailuoException?, object)>();
-        private long _nextInput;
-        private long _nextToSave;
+        private readonly InputOrder<(HailuoTask? Task, HailuoException? Error, object Target)> _order = new InputOrder<(HailuoTask?, HailuoException?, object)>();
         private VideoDownloader? _downloader;
         private VideoFileNamer? _namer;
         private string _folder = "";
@@ -97,12 +95,12 @@ namespace HighwayHailuo.Commands
             }
             catch (Exception ex) when (ex is PSArgumentException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException)
             {
-                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.DestinationInvalid,
+                throw EndCall(HailuoErrors.Record(ErrorIds.DestinationInvalid,
                     $"Cannot save into '{Destination}': {ex.Message}", Destination, ex));
             }
             if (File.Exists(_folder))
             {
-                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.DestinationInvalid,
+                throw EndCall(HailuoErrors.Record(ErrorIds.DestinationInvalid,
                     $"Cannot save into '{Destination}': it is a file; -Destination takes a folder.", Destination));
             }
             _namer = new VideoFileNamer(_folder);
@@ -119,7 +117,7 @@ namespace HighwayHailuo.Commands
         {
             foreach (var input in NamedTasks(ParameterSetName == InputObjectSet, TaskId, InputObject))
             {
-                long sequence = _nextInput++;
+                long sequence = _order.Take();
                 if (IsUsable(input.Known))
                     Ready(sequence, input.Known, null, input.Target);
                 else
@@ -136,10 +134,10 @@ namespace HighwayHailuo.Commands
         private protected override void End()
         {
             // Refreshed tasks come back to this thread, where they are named and confirmed in turn.
-            while (_nextToSave < _nextInput)
+            while (!_order.AllHandedOut)
             {
-                Dispatcher.RunUntil(() => IsReady(_nextToSave) || _refresher!.InFlight == 0);
-                if (!IsReady(_nextToSave))
+                Dispatcher.RunUntil(() => _order.NextIsDone || _refresher!.InFlight == 0);
+                if (!_order.NextIsDone)
                     break; // its refresh ended without an answer: a fatal error, rethrown below
                 SaveInOrder();
             }
@@ -168,38 +166,23 @@ namespace HighwayHailuo.Commands
             }
             catch (Exception ex) when (!(ex is OperationCanceledException && CancelToken.IsCancellationRequested))
             {
-                PostItemError(ex, input.Target); // a refused key ends the call with its own ErrorId
+                Report(ex, input.Target); // a refused key ends the call with its own ErrorId
             }
         }
 
         private void Ready(long sequence, HailuoTask? task, HailuoException? error, object target)
         {
-            lock (_ready)
-                _ready[sequence] = (task, error, target);
+            _order.Done(sequence, (task, error, target));
             Dispatcher.Wake();
-        }
-
-        private bool IsReady(long sequence)
-        {
-            lock (_ready)
-                return _ready.ContainsKey(sequence);
         }
 
         /// <summary>Saves (or reports) every input whose turn has come. Pipeline thread only.</summary>
         private void SaveInOrder()
         {
-            while (true)
+            while (_order.TryNext(out var next))
             {
-                (HailuoTask? Task, HailuoException? Error, object Target) next;
-                lock (_ready)
-                {
-                    if (!_ready.TryGetValue(_nextToSave, out next))
-                        return;
-                    _ready.Remove(_nextToSave);
-                }
-                _nextToSave++;
                 if (next.Error != null)
-                    ReportItemError(next.Error, next.Target);
+                    Report(next.Error, next.Target);
                 else
                     Save(next.Task!);
             }
@@ -219,7 +202,7 @@ namespace HighwayHailuo.Commands
             }
             if (!Force && File.Exists(path))
             {
-                WriteError(FileExistsError(path, task));
+                Report(FileExistsError(path, task));
                 return;
             }
             if (!ShouldProcess(path, $"Save the video of task {task.TaskId}"))
@@ -233,18 +216,18 @@ namespace HighwayHailuo.Commands
         {
             if (task.Status == HailuoTaskStatus.Failed)
             {
-                WriteError(HailuoErrors.TaskFailed(task.TaskId, task.SourceImage, task.Reason, task));
+                Report(HailuoErrors.TaskFailed(task.TaskId, task.SourceImage, task.Reason, task));
                 return false;
             }
             if (task.Status != HailuoTaskStatus.Succeeded)
             {
-                WriteError(HailuoErrors.Record(ErrorIds.HailuoTaskNotReady,
+                Report(HailuoErrors.Record(ErrorIds.HailuoTaskNotReady,
                     $"Task '{task.TaskId}' is {task.Status}{(task.ProgressPercent is int p ? $" ({p}%)" : "")}, not finished; wait for it first: Wait-HailuoTask -TaskId {task.TaskId} | Save-HailuoVideo", task));
                 return false;
             }
             if (task.VideoUrl == null)
             {
-                WriteError(HailuoErrors.Record(ErrorIds.VideoDownloadFailed,
+                Report(HailuoErrors.Record(ErrorIds.VideoDownloadFailed,
                     $"Task '{task.TaskId}' succeeded but the server named no video to download.", task));
                 return false;
             }
@@ -266,7 +249,7 @@ namespace HighwayHailuo.Commands
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.DestinationInvalid,
+                throw EndCall(HailuoErrors.Record(ErrorIds.DestinationInvalid,
                     $"Cannot create the folder '{_folder}': {ex.Message} Nothing was downloaded.", Destination, ex));
             }
             string probe = System.IO.Path.Combine(_folder, ".hailuo-write-check-" + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
@@ -278,7 +261,7 @@ namespace HighwayHailuo.Commands
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                ThrowTerminatingError(HailuoErrors.Record(ErrorIds.VideoWriteFailed,
+                throw EndCall(HailuoErrors.Record(ErrorIds.VideoWriteFailed,
                     $"Cannot save into '{_folder}': {(ex is IOException io && IoFailure.IsDiskFull(io) ? "the disk is full" : ex.Message)} Nothing was downloaded.", Destination, ex));
             }
             _abandoned = AbandonedPartials.In(_folder);
@@ -306,8 +289,8 @@ namespace HighwayHailuo.Commands
                     () => Log.Verbose($"Another process is saving '{path}' right now; waiting up to {s_savePatience.TotalMinutes:0} min for it."), CancelToken).ConfigureAwait(false);
                 if (turn == null)
                 {
-                    Dispatcher.Post(() => WriteError(HailuoErrors.Record(ErrorIds.VideoSaveBusy,
-                        $"Another process has been saving '{path}' for over {s_savePatience.TotalMinutes:0} minutes; the video of task '{task.TaskId}' was not saved. Run the command again once it has finished.", task)));
+                    Report(HailuoErrors.Record(ErrorIds.VideoSaveBusy,
+                        $"Another process has been saving '{path}' for over {s_savePatience.TotalMinutes:0} minutes; the video of task '{task.TaskId}' was not saved. Run the command again once it has finished.", task));
                     return;
                 }
                 if (turn.Unavailable != null) // the download is still written beside the file and renamed in one step
@@ -324,7 +307,7 @@ namespace HighwayHailuo.Commands
                     }
                     else
                     {
-                        Dispatcher.Post(() => WriteError(FileExistsError(path, task)));
+                        Report(FileExistsError(path, task));
                     }
                     return;
                 }
@@ -344,7 +327,7 @@ namespace HighwayHailuo.Commands
             }
             catch (Exception ex)
             {
-                PostItemError(ex, task);
+                Report(ex, task);
             }
             finally
             {

@@ -93,7 +93,7 @@ namespace HighwayHailuo.Commands
                 var snapshot = known ?? TaskSnapshots.Unseen(id, DateTimeOffset.UtcNow);
                 if (_timedOut)
                 {
-                    WriteError(TimeoutError(snapshot));
+                    Report(TimeoutError(snapshot));
                     continue;
                 }
                 _running[id] = snapshot;
@@ -126,7 +126,7 @@ namespace HighwayHailuo.Commands
             Background.Run(() => scheduler.RunAsync(token)).ContinueWith(t =>
             {
                 if (t.IsFaulted)
-                    Dispatcher.Post(() => ReportItemError(t.Exception!.GetBaseException(), null));
+                    Dispatcher.Post(() => Report(t.Exception!.GetBaseException(), null)); // not an item's work: reported on the pipeline thread
             }, TaskScheduler.Default);
             return _scheduler;
         }
@@ -138,7 +138,7 @@ namespace HighwayHailuo.Commands
         void IPollListener.OnFailed(string taskId, Exception error, object target) => Dispatcher.Post(() =>
         {
             _running.Remove(taskId);
-            ReportItemError(error, target);
+            Report(error, target);
         });
 
         void IPollListener.OnWarning(string message) => Log.Warning(message);
@@ -156,7 +156,7 @@ namespace HighwayHailuo.Commands
                 _timedOut = true;
                 _watching!.Cancel();
                 foreach (var task in _running.Values.ToList())
-                    WriteError(TimeoutError(task));
+                    Report(TimeoutError(task));
                 _running.Clear();
             }
             if (!_anyEnded)
@@ -183,7 +183,7 @@ namespace HighwayHailuo.Commands
             else
             {
                 _failed++;
-                WriteError(HailuoErrors.TaskFailed(task.TaskId, task.SourceImage, task.Reason, task));
+                Report(HailuoErrors.TaskFailed(task.TaskId, task.SourceImage, task.Reason, task));
             }
             if (Any)
             {

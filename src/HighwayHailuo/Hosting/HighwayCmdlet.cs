@@ -14,6 +14,7 @@ namespace HighwayHailuo.Hosting
     public abstract class HighwayCmdlet : PSCmdlet, IDisposable
     {
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+        private int _pipelineThread;
         private PipelineDispatcher? _dispatcher;
         private HighwayConnection? _connection;
         private HighwayClient? _client;
@@ -72,6 +73,7 @@ namespace HighwayHailuo.Hosting
 
         protected sealed override void BeginProcessing()
         {
+            _pipelineThread = Environment.CurrentManagedThreadId;
             _dispatcher = new PipelineDispatcher(_stopping.Token);
             _log = new ClientLog(this, Shows("Verbose", "VerbosePreference"), Shows("Debug", "DebugPreference"));
             Session = SessionSettings.Current;
@@ -148,23 +150,45 @@ namespace HighwayHailuo.Hosting
             }
         }
 
-        /// <summary>Reports a failure of one item; terminating failures stop the call.</summary>
-        private protected void ReportItemError(Exception ex, object? target)
+        /// <summary>
+        /// The one way a cmdlet reports a failure, from the pipeline thread or from work an
+        /// <see cref="ItemRunner"/> started. A failure that ends the call (a terminating
+        /// HailuoException, or a FatalErrorException) is thrown: on the pipeline thread it ends the call
+        /// at once; in an item's work the runner ends the call once the items in flight are written
+        /// (they are paid for). Any other failure is written on the pipeline thread, as that item's.
+        /// Other background code (callbacks, continuations) posts to the pipeline thread and reports there.
+        /// </summary>
+        private protected void Report(Exception ex, object? target)
         {
             switch (ex)
             {
                 case HailuoException known when known.IsTerminating:
                     throw new FatalErrorException(HailuoErrors.Record(known, target));
-                case HailuoException known:
-                    WriteError(HailuoErrors.Record(OtherConnectionNoted(known, target), target));
-                    break;
                 case FatalErrorException fatal:
                     throw fatal;
+                case HailuoException known:
+                    Report(HailuoErrors.Record(OtherConnectionNoted(known, target), target));
+                    break;
                 default:
-                    WriteError(HailuoErrors.Unexpected(ex, target));
+                    Report(HailuoErrors.Unexpected(ex, target));
                     break;
             }
         }
+
+        /// <summary>Writes an item's error record, on the pipeline thread (posted there from any other).</summary>
+        private protected void Report(ErrorRecord record)
+        {
+            if (Environment.CurrentManagedThreadId == _pipelineThread)
+                WriteError(record);
+            else
+                Dispatcher.Post(() => WriteError(record));
+        }
+
+        /// <summary>Ends the call with this error, from the pipeline thread or an item's work (see <see cref="Report(Exception, object)"/>).</summary>
+        private protected static Exception EndCall(HailuoException ex, object? target) => EndCall(HailuoErrors.Record(ex, target));
+
+        /// <summary>Ends the call with this error record.</summary>
+        private protected static Exception EndCall(ErrorRecord record) => throw new FatalErrorException(record);
 
         /// <summary>
         /// A task the server does not know that this session made through another connection (another
@@ -177,19 +201,6 @@ namespace HighwayHailuo.Hosting
             return madeWith != null && madeWith != Account
                 ? error.WithMessage(error.Message + " It was made through another connection (another API key or host); Connect-Highway with that one to reach it.")
                 : error;
-        }
-
-        /// <summary>
-        /// Background work's way to report an item's failure: terminating failures are rethrown so
-        /// the <see cref="ItemRunner"/> stops the call; the rest are written on the pipeline thread.
-        /// </summary>
-        private protected void PostItemError(Exception ex, object? target)
-        {
-            if (ex is HailuoException api && api.IsTerminating)
-                throw new FatalErrorException(HailuoErrors.Record(api, target));
-            if (ex is FatalErrorException)
-                throw ex;
-            Dispatcher.Post(() => ReportItemError(ex, target));
         }
 
         private void Guarded(Action body)
