@@ -74,6 +74,44 @@ public sealed class HighwayClientTests
     }
 
     [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable, 120, 0)] // a pause too long to wait for: released uncounted
+    [InlineData(HttpStatusCode.ProxyAuthenticationRequired, 0, 0)] // a proxy refused it: Highway never saw it
+    [InlineData(HttpStatusCode.BadRequest, 0, 1)] // Highway answered: it counted the request
+    public async Task OnlyASubmissionHighwayAnsweredTakesAPlaceInTheRateWindow(HttpStatusCode status, int retryAfterSeconds, int counted)
+    {
+        _stub.Then(status, """{"reason":"NO"}""", retryAfterSeconds > 0 ? TimeSpan.FromSeconds(retryAfterSeconds) : null);
+        var pacer = new RatePacer(TimeSpan.FromSeconds(60));
+        var connection = HighwayConnection.Resolve(HighwayConnection.ToSecureString(Key), new Uri("https://api.test/"), null, null);
+        var client = new HighwayClient(connection, new RequestGate(1), new RetryPolicy(), null, new HighwayClientOptions { Http = new HttpClient(_stub), PacerFor = _ => pacer });
+
+        await Fails(() => client.SubmitAsync(UrlRequest(), default));
+
+        Assert.Equal(counted, pacer.Accepted);
+    }
+
+    [Fact]
+    public async Task ARequestHoldingWhatItsEndpointDoesNotTakeIsNeverSent()
+    {
+        // Only the planner builds requests; this is the body's own guard against a bug that would
+        // otherwise send (and bill) a video without the frame or switch that was asked for.
+        var url = new RequestImage(new Uri("https://images.test/a.jpg"));
+        var wrong = new[]
+        {
+            new SubmitRequest(HailuoModels.Find(HailuoModels.Hailuo23Fast, true)!, "p", url, null, 6, "768P", true, fastPretreatment: true),
+            new SubmitRequest(HailuoModels.Find(HailuoModels.Hailuo23, true)!, "p", url, url, 6, "768P", true, false),
+            new SubmitRequest(HailuoModels.Find(HailuoModels.Hailuo23, false)!, "p", url, null, 6, "768P", true, false),
+            new SubmitRequest(HailuoModels.Find(HailuoModels.Hailuo23, true)!, "p", null, null, 6, "768P", true, false),
+        };
+        foreach (var request in wrong)
+        {
+            var error = await Fails(() => Client().SubmitAsync(request, default));
+            Assert.Equal(ErrorIds.HailuoUnexpectedError, error.ErrorId);
+            Assert.False(error.MayHaveCreatedTask);
+        }
+        Assert.Empty(_stub.Requests);
+    }
+
+    [Theory]
     [MemberData(nameof(ModelRows))]
     public async Task EachModelAndModeGoesToItsEndpointWithItsOwnFields(string model, bool withImage, bool withLastFrame, string endpoint, string fields)
     {

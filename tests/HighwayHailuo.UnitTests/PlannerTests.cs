@@ -112,6 +112,19 @@ public sealed class PlannerTests
         }
     }
 
+    [Fact]
+    public void APairRefusedBeforeRowsNameTheirModelNamesNoModel()
+    {
+        // -Duration 10 -Resolution 1080P on the command line, models from the rows: no model of the
+        // mode makes it, and the message must not blame one the rows may not name.
+        var failure = Planner(false, false).CheckCommandLine(Values(HailuoModels.Default, false, 10, "1080P"),
+            parameter => parameter != ItemValues.ModelParameter, promptSettled: true, lastFrameGiven: false);
+
+        Assert.Equal(ErrorIds.DurationResolutionMismatch, failure?.Error.ErrorId);
+        Assert.All(HailuoModels.Names, name => Assert.DoesNotContain(name, failure!.Error.Message));
+        Assert.Contains("768P", failure!.Error.Message);
+    }
+
     public static TheoryData<string, int, string, string?, string, string[]> Failures => new()
     {
         // model, duration, resolution, prompt, the ErrorId, and the parameters its rule reads.

@@ -111,6 +111,9 @@ namespace HighwayHailuo.Api
                             "{0} Waiting for room: the server allows about {1} submissions per {2:0} s.", ex.Message, pacer!.Limit, pacer.Window.TotalSeconds));
                         continue;
                     }
+                    // A pause too long to wait for ends here, its place in the window released uncounted.
+                    if (_retry.WaitsTooLong(ex))
+                        throw _retry.Next(ex, n, out _)!;
                     if (ex.StatusCode.HasValue && ex.StatusCode != 429)
                         turn?.Counted();
                     if (_retry.Next(ex, n, out TimeSpan delay) is HailuoException final)
@@ -124,7 +127,9 @@ namespace HighwayHailuo.Api
                 }
                 catch (HailuoException ex) when (ex.StatusCode.HasValue)
                 {
-                    turn?.Counted(); // the server answered, so it counted the request
+                    // The server answered, so it counted the request; a proxy's 407 never reached it.
+                    if (ex.ErrorId != ErrorIds.ProxyAuthenticationRequired)
+                        turn?.Counted();
                     throw;
                 }
             }

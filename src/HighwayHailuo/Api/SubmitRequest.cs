@@ -7,6 +7,7 @@ using System.Net.Http;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using HighwayHailuo.Errors;
 using HighwayHailuo.Images;
 using HighwayHailuo.Catalogue;
 
@@ -77,6 +78,10 @@ namespace HighwayHailuo.Api
         /// </summary>
         public HttpContent CreateContent(Action sent, Action<long>? imageBytes = null)
         {
+            // Not a rule (the planner checked those): a value the body would leave out is a bug, and
+            // sending without it would bill a different video than the one asked for.
+            if ((FirstFrame != null) != Endpoint.TakesImage || (LastFrame != null && !Endpoint.TakesLastFrame) || (FastPretreatment && !Endpoint.TakesFastPretreatment))
+                throw new HailuoException(ErrorIds.HailuoUnexpectedError, $"A request for {Endpoint.Name} holds a value that endpoint does not take (a bug in this module); nothing was sent.");
             var pieces = new List<object>();
             var text = new StringBuilder();
             foreach (var (name, value) in Fields())

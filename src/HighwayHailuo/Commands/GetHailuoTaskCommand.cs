@@ -17,11 +17,9 @@ namespace HighwayHailuo.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "HailuoTask", DefaultParameterSetName = SessionSet)]
     [OutputType(typeof(HailuoTask))]
-    public sealed class GetHailuoTaskCommand : HighwayCmdlet
+    public sealed class GetHailuoTaskCommand : TaskCmdlet
     {
         private const string SessionSet = "Session";
-        private const string TaskIdSet = "TaskId";
-        private const string InputObjectSet = "InputObject";
         private const string JournalSet = "Journal";
 
         private ItemRunner? _runner;
@@ -36,11 +34,7 @@ namespace HighwayHailuo.Commands
         [ArgumentCompleter(typeof(TaskIdCompleter))]
         public string[] TaskId { get; set; } = Array.Empty<string>();
 
-        /// <summary>
-        /// <para type="description">Tasks returned by New-HailuoVideo or another HighwayHailuo cmdlet. The refreshed task keeps their local details.</para>
-        /// </summary>
-        [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
-        public HailuoTask[] InputObject { get; set; } = Array.Empty<HailuoTask>();
+        private protected override string[] TaskIds => TaskId;
 
         /// <summary>
         /// <para type="description">A journal written by New-HailuoVideo -Journal: gets every task recorded in it, in the order they were submitted. Submissions whose outcome is unknown are reported as warnings.</para>
@@ -80,8 +74,7 @@ namespace HighwayHailuo.Commands
                 Fetch(TaskInput.From(null, mine, Session));
                 return;
             }
-            bool byObject = ParameterSetName == InputObjectSet;
-            Fetch(TaskInput.From(byObject ? null : TaskId, byObject ? InputObject : null, Session));
+            Fetch(TaskInput.From(ByObject ? null : TaskId, ByObject ? InputObject : null, Session));
         }
 
         /// <summary>The tasks a journal recorded, each once; unknown outcomes become warnings.</summary>

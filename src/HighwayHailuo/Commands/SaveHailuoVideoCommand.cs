@@ -20,10 +20,8 @@ namespace HighwayHailuo.Commands
     [Cmdlet(VerbsData.Save, "HailuoVideo", DefaultParameterSetName = InputObjectSet,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(FileInfo))]
-    public sealed class SaveHailuoVideoCommand : HighwayCmdlet
+    public sealed class SaveHailuoVideoCommand : TaskCmdlet
     {
-        private const string TaskIdSet = "TaskId";
-        private const string InputObjectSet = "InputObject";
         // A link this close to expiry is renewed first rather than failing halfway through a download.
         private static readonly TimeSpan s_expiryMargin = TimeSpan.FromSeconds(30);
         // How long a file another process is saving right now is waited for.
@@ -43,18 +41,14 @@ namespace HighwayHailuo.Commands
         private SavedFileItems? _items;
 
         /// <summary>
-        /// <para type="description">Tasks from Wait-HailuoTask (or Get-HailuoTask). A task not yet known to have succeeded is checked once.</para>
-        /// </summary>
-        [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
-        public HailuoTask[] InputObject { get; set; } = Array.Empty<HailuoTask>();
-
-        /// <summary>
         /// <para type="description">The ids of finished tasks whose videos to save.</para>
         /// </summary>
         [Parameter(Mandatory = true, ParameterSetName = TaskIdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id", "task_id")]
         [ArgumentCompleter(typeof(TaskIdCompleter))]
         public string[] TaskId { get; set; } = Array.Empty<string>();
+
+        private protected override string[] TaskIds => TaskId;
 
         /// <summary>
         /// <para type="description">The folder to save into (default: the current location). Created when missing. Files are named after the source image, e.g. sunset.jpg -> sunset.mp4.</para>
@@ -115,7 +109,7 @@ namespace HighwayHailuo.Commands
 
         private protected override void Process()
         {
-            foreach (var input in NamedTasks(ParameterSetName == InputObjectSet, TaskId, InputObject))
+            foreach (var input in NamedTasks())
             {
                 long sequence = _order.Take();
                 if (IsUsable(input.Known))
@@ -167,6 +161,7 @@ namespace HighwayHailuo.Commands
             catch (Exception ex) when (!(ex is OperationCanceledException && CancelToken.IsCancellationRequested))
             {
                 Report(ex, input.Target); // a refused key ends the call with its own ErrorId
+                Ready(sequence, null, null, input.Target); // reported: its turn passes, and the inputs after it are saved
             }
         }
 
@@ -183,8 +178,8 @@ namespace HighwayHailuo.Commands
             {
                 if (next.Error != null)
                     Report(next.Error, next.Target);
-                else
-                    Save(next.Task!);
+                else if (next.Task != null)
+                    Save(next.Task);
             }
         }
 

@@ -18,10 +18,8 @@ namespace HighwayHailuo.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "HailuoTask", DefaultParameterSetName = TaskIdSet)]
     [OutputType(typeof(HailuoTask))]
-    public sealed class WaitHailuoTaskCommand : HighwayCmdlet, IPollListener
+    public sealed class WaitHailuoTaskCommand : TaskCmdlet, IPollListener
     {
-        private const string TaskIdSet = "TaskId";
-        private const string InputObjectSet = "InputObject";
         private static readonly TimeSpan s_tick = TimeSpan.FromMilliseconds(100);
 
         // Owned by the pipeline thread: the latest snapshot of every task still being watched.
@@ -44,11 +42,7 @@ namespace HighwayHailuo.Commands
         [ArgumentCompleter(typeof(TaskIdCompleter))]
         public string[] TaskId { get; set; } = Array.Empty<string>();
 
-        /// <summary>
-        /// <para type="description">Tasks from New-HailuoVideo or Get-HailuoTask.</para>
-        /// </summary>
-        [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
-        public HailuoTask[] InputObject { get; set; } = Array.Empty<HailuoTask>();
+        private protected override string[] TaskIds => TaskId;
 
         /// <summary>
         /// <para type="description">Seconds to wait, counted from the start of the call (default 1800). -1 waits forever. Tasks still running then give HailuoWaitTimeout errors.</para>
@@ -79,7 +73,7 @@ namespace HighwayHailuo.Commands
 
         private protected override void Process()
         {
-            foreach (var input in NamedTasks(ParameterSetName == InputObjectSet, TaskId, InputObject))
+            foreach (var input in NamedTasks())
             {
                 string id = input.TaskId!;
                 if (_anyEnded || !_seen.Add(id))

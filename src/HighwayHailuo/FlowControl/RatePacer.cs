@@ -52,6 +52,9 @@ namespace HighwayHailuo.FlowControl
         /// <summary>Refusals this pacer learned from.</summary>
         public int Refusals => Volatile.Read(ref _refusals);
 
+        /// <summary>Submissions counted in the current window (tests read it).</summary>
+        internal int Accepted => _ledger.Change(UtcNow(), w => w.Accepted);
+
         /// <summary>The clock and delay; unit tests replace them.</summary>
         internal Func<DateTime> UtcNow { get; set; } = () => DateTime.UtcNow;
         internal Func<TimeSpan, CancellationToken, Task> Delay { get; set; } = (d, ct) => Task.Delay(d, ct);

@@ -136,21 +136,6 @@ namespace HighwayHailuo.Hosting
         }
 
         /// <summary>
-        /// The tasks named by -TaskId, or by -InputObject when <paramref name="byObject"/>, with an
-        /// error written for each id that is not one (the others go on).
-        /// </summary>
-        private protected IEnumerable<TaskInput> NamedTasks(bool byObject, string[] taskIds, HailuoTask[] inputObjects)
-        {
-            foreach (var input in TaskInput.From(byObject ? null : taskIds, byObject ? inputObjects : null, Session))
-            {
-                if (input.Error != null)
-                    WriteError(HailuoErrors.Record(input.Error, input.Target));
-                else
-                    yield return input;
-            }
-        }
-
-        /// <summary>
         /// The one way a cmdlet reports a failure, from the pipeline thread or from work an
         /// <see cref="ItemRunner"/> started. A failure that ends the call (a terminating
         /// HailuoException, or a FatalErrorException) is thrown: on the pipeline thread it ends the call

@@ -186,7 +186,7 @@ namespace HighwayHailuo.Planning
             var endpoints = modelSettled
                 ? new[] { SubmissionRules.ModelError(item.Model, _options.TextOnly, false, false, out var endpoint) == null ? endpoint! : null }
                 : HailuoModels.Endpoints.Where(e => e.TakesImage == !_options.TextOnly).ToArray();
-            var broken = endpoints.Select(e => e == null ? null : SubmissionRules.DurationResolutionError(e, item.Duration, resolution)).ToList();
+            var broken = endpoints.Select(e => e == null ? null : SubmissionRules.DurationResolutionError(e, item.Duration, resolution, nameModel: modelSettled)).ToList();
             return broken.All(b => b != null) ? broken[0] : null;
         }
 

@@ -74,16 +74,18 @@ namespace HighwayHailuo.Planning
         /// The pair, from the row's formats (today: 10-second videos at 768P only); the message offers
         /// what the row makes at that resolution and at that length.
         /// </summary>
-        public static HailuoException? DurationResolutionError(HailuoEndpoint endpoint, int duration, string resolution)
+        public static HailuoException? DurationResolutionError(HailuoEndpoint endpoint, int duration, string resolution, bool nameModel = true)
         {
             if (endpoint.Allows(duration, resolution))
                 return null;
             var atResolution = endpoint.Formats.Where(f => f.Resolution == resolution).Select(f => f.Seconds.ToString(CultureInfo.InvariantCulture)).ToList();
             var ofLength = endpoint.Formats.Where(f => f.Seconds == duration).Select(f => f.Resolution).ToList();
             string seconds = duration.ToString(CultureInfo.InvariantCulture);
+            // Without a settled model (rows may name one) the message names none: it holds for every model of the mode.
+            string model = nameModel ? endpoint.Model : "Hailuo";
             string made = ofLength.Count == 0
-                ? $"{endpoint.Model} makes no {seconds}-second videos"
-                : $"A {seconds}-second {endpoint.Model} video is available at {string.Join(" or ", ofLength)} only";
+                ? $"{model} makes no {seconds}-second videos"
+                : $"A {seconds}-second {(nameModel ? endpoint.Model + " " : "")}video is available at {string.Join(" or ", ofLength)} only";
             var ways = new[]
             {
                 atResolution.Count == 0 ? null : $"-Duration {string.Join(" or ", atResolution)} for {resolution}",
