@@ -35,14 +35,24 @@ namespace HighwayHailuo.Api
         /// <summary>The client for video downloads through this proxy (created on first use).</summary>
         public HttpClient Download => _download.Value;
 
-        /// <summary>The proxy as messages show it: its address (it never holds a password; see <see cref="Create"/>).</summary>
+        /// <summary>The proxy as messages show it: its address (it never holds a password: Create refuses one in the address).</summary>
         public override string ToString() => Address.GetLeftPart(UriPartial.Authority);
 
         /// <summary>
         /// Checks -Proxy and its credential switches as Invoke-RestMethod pairs them, and builds the
         /// settings. A bare "host:port" means an http proxy, the usual kind.
         /// </summary>
-        public static ProxySettings Create(string text, NetworkCredential? credential, bool useDefaultCredentials)
+        public static ProxySettings Create(string text, NetworkCredential? credential, bool useDefaultCredentials) =>
+            Create(text, credential, useDefaultCredentials, RuntimeTakesHttpsProxies);
+
+        /// <summary>
+        /// .NET 8 and later (PowerShell 7.4+) talk to a proxy over https; .NET Framework (Windows
+        /// PowerShell 5.1) only over http, and would fail at the first request instead of here.
+        /// </summary>
+        internal static bool RuntimeTakesHttpsProxies { get; } =
+            !System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.OrdinalIgnoreCase);
+
+        internal static ProxySettings Create(string text, NetworkCredential? credential, bool useDefaultCredentials, bool httpsProxiesWork)
         {
             string trimmed = text.Trim();
             if (trimmed.Length > 0 && trimmed.IndexOf("://", StringComparison.Ordinal) < 0)
@@ -52,6 +62,11 @@ namespace HighwayHailuo.Api
             {
                 throw new HailuoException(ErrorIds.InvalidProxyUri,
                     $"The proxy '{shown}' is not an absolute http or https URI (for example http://proxy.example:8080).");
+            }
+            if (uri.Scheme == Uri.UriSchemeHttps && !httpsProxiesWork)
+            {
+                throw new HailuoException(ErrorIds.InvalidProxyUri,
+                    $"The proxy '{shown}' is an https proxy, which Windows PowerShell 5.1 cannot use; give its http address (the API traffic inside stays encrypted), or use PowerShell 7.4 or later.");
             }
             if (!string.IsNullOrEmpty(uri.UserInfo))
             {
