@@ -74,7 +74,7 @@ namespace HighwayHailuo.Commands
                 Fetch(TaskInput.From(null, mine, Session));
                 return;
             }
-            Fetch(TaskInput.From(ByObject ? null : TaskId, ByObject ? InputObject : null, Session));
+            Fetch(NamedInputs()); // their errors are written in input order, with the tasks
         }
 
         /// <summary>The tasks a journal recorded, each once; unknown outcomes become warnings.</summary>

@@ -24,13 +24,15 @@ namespace HighwayHailuo.Hosting
         /// <summary>Whether this call names its tasks by object (-InputObject) rather than by id.</summary>
         private protected bool ByObject => ParameterSetName == InputObjectSet;
 
+        /// <summary>Every task this call names, by -TaskId or -InputObject, ids that are not ones included (with their error).</summary>
+        private protected IEnumerable<TaskInput> NamedInputs() => TaskInput.From(ByObject ? null : TaskIds, ByObject ? InputObject : null, Session);
+
         /// <summary>
-        /// The tasks this call names, by -TaskId or -InputObject, with an error reported for each id that
-        /// is not one (the others go on).
+        /// The tasks this call names, with an error reported for each id that is not one (the others go on).
         /// </summary>
         private protected IEnumerable<TaskInput> NamedTasks()
         {
-            foreach (var input in TaskInput.From(ByObject ? null : TaskIds, ByObject ? InputObject : null, Session))
+            foreach (var input in NamedInputs())
             {
                 if (input.Error != null)
                     Report(input.Error, input.Target);
