@@ -21,6 +21,9 @@
         'Get-HailuoTask'
         'Wait-HailuoTask'
         'Save-HailuoVideo'
+        'Get-HailuoPrice'
+        'Set-HailuoPrice'
+        'Export-HailuoReview'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

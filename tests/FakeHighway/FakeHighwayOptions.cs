@@ -33,6 +33,9 @@ public sealed class FakeHighwayOptions
     public int VideoUrlTtlSeconds { get; set; } = 3600;
     public string VideoType { get; set; } = "mp4";
 
+    /// <summary>A real video to serve for every task instead of patterned bytes (a browser plays it); VideoBytes is then ignored.</summary>
+    public byte[]? PlayableVideo { get; set; }
+
     /// <summary>The documented form sends TTLs and epoch times as strings; some clients see numbers.</summary>
     public bool NumbersAsStrings { get; set; } = true;
 

@@ -611,7 +611,7 @@ public sealed class FakeHighwayServer : IAsyncDisposable
         if (expiresAt <= DateTimeOffset.UtcNow || (task.LinksValidFrom is DateTimeOffset from && issuedAt < from.ToUnixTimeMilliseconds()))
             return await PlainAsync(ctx, 403, "AccessDenied: Request has expired");
 
-        long length = Options.VideoBytes;
+        long length = Options.PlayableVideo?.LongLength ?? Options.VideoBytes;
         long sent = 0;
         // A storage host answers "Range: bytes=N-" with 206 and the rest of the file, unless If-Range
         // names another version of it: then the whole current file (200).
@@ -653,7 +653,10 @@ public sealed class FakeHighwayServer : IAsyncDisposable
             int n = (int)Math.Min(fault?.Kind == FaultKind.Trickle ? 1 : chunk.Length, length - sent);
             if (fault?.Kind == FaultKind.Trickle)
                 await System.Threading.Tasks.Task.Delay(fault.Delay, ctx.RequestAborted);
-            VideoContent.Fill(id, sent, chunk.AsSpan(0, n), task.Version);
+            if (Options.PlayableVideo is byte[] playable)
+                playable.AsSpan((int)sent, n).CopyTo(chunk);
+            else
+                VideoContent.Fill(id, sent, chunk.AsSpan(0, n), task.Version);
             if (sent + n > dropAt)
             {
                 await ctx.Response.Body.FlushAsync(ctx.RequestAborted);

@@ -191,6 +191,64 @@ public sealed class OverlappingRunsTests : IDisposable
         AssertJournalIsWhole();
     }
 
+    // Every run submits work of its own (its own prompt), so only the cap, not the claims, stops
+    // them: together they must submit exactly up to the cap, never one more.
+    private const string Capped = """
+        param([string] $Manifest, [string] $Run, [string] $Cap)
+        Import-Module $Manifest
+        $duration = if ([int] $Run % 2) { 10 } else { 6 }
+        $capArguments = Invoke-Expression $Cap
+        $made = @(Get-ChildItem ./photos | New-HailuoVideo -Prompt "capped run $Run" -Duration $duration -Journal ./hailuo.jsonl -ThrottleLimit 4 @capArguments)
+        "SAVED $($made.Count)"
+        foreach ($e in $Error) { "ERROR $($e.FullyQualifiedErrorId.Split(',')[0])" }
+        """;
+
+    [Theory]
+    [InlineData(2, "-MaxVideos 7")]
+    [InlineData(4, "-MaxVideos 7")]
+    [InlineData(2, "-MaxVideoSeconds 50")]
+    [InlineData(4, "-MaxVideoSeconds 50")]
+    public async Task OverlappingRunsOnOneJournalTogetherSubmitExactlyUpToTheCap(int processes, string cap)
+    {
+        await using var fake = await FakeHighwayServer.StartAsync(new FakeHighwayOptions
+        {
+            QueuedFor = TimeSpan.FromSeconds(5), ProcessingFor = TimeSpan.FromSeconds(5), SubmitLatency = TimeSpan.FromMilliseconds(300),
+        });
+        File.WriteAllText(Path.Combine(_work, "capped.ps1"), Capped);
+        string splat = "@{ " + cap.TrimStart('-').Replace(" ", " = ") + " }";
+
+        var runs = Enumerable.Range(0, processes).Select(run => StartWith("capped.ps1", fake, "-Run", run.ToString(), "-Cap", splat)).ToList();
+        var results = runs.Select(r => Finish(r)).ToList();
+
+        int made = results.Sum(r => int.Parse(r.Lines.Single(l => l.StartsWith("SAVED ", StringComparison.Ordinal))[6..]));
+        var errors = results.SelectMany(r => r.Lines.Where(l => l.StartsWith("ERROR ", StringComparison.Ordinal))).ToList();
+        Assert.All(errors, e => Assert.Equal("ERROR SpendingCapReached", e));
+        Assert.Equal(processes * Images, made + errors.Count); // every item either submitted or refused by the cap
+        Assert.Equal(made, fake.Submissions.Count);
+        int limit = int.Parse(cap.Split(' ')[1]);
+        if (cap.StartsWith("-MaxVideos", StringComparison.Ordinal))
+        {
+            Assert.Equal(limit, fake.Submissions.Count); // exactly: not one under, not one over
+        }
+        else
+        {
+            // Exactly: the seconds submitted stay within the cap, and no refused item would have fitted.
+            int seconds = fake.Submissions.Sum(s => s.Duration);
+            Assert.InRange(seconds, 0, limit);
+            Assert.True(seconds + 6 > limit, $"{seconds} s submitted: a 6 s item still fitted under {limit}");
+        }
+        AssertJournalIsWhole();
+        _log.WriteLine($"{processes} runs, {cap}: {fake.Submissions.Count} submitted ({fake.Submissions.Sum(s => s.Duration)} s), {errors.Count} refused by the cap");
+    }
+
+    private ChildProcess StartWith(string script, FakeHighwayServer fake, params string[] args) =>
+        ChildProcess.StartPwshFile(Path.Combine(_work, script), _work, new Dictionary<string, string>
+        {
+            ["HIGHWAY_API_KEY"] = fake.Options.ApiKey,
+            ["HIGHWAY_BASE_URI"] = fake.BaseUri.ToString(),
+            ["HIGHWAY_RETRY_BASE_DELAY_MS"] = "10",
+        }, new[] { "-Manifest", ChildProcess.ModuleManifest }.Concat(args).ToArray());
+
     private ChildProcess StartRunbook(FakeHighwayServer fake) =>
         ChildProcess.StartPwshFile(Path.Combine(_work, "runbook.ps1"), _work, new Dictionary<string, string>
         {

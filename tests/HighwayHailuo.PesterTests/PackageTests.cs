@@ -84,7 +84,7 @@ public sealed class PackageTests : IDisposable
         Assert.StartsWith($"INSTALLED {version} {home}", installed);
         var imported = lines.Single(l => l.StartsWith("IMPORTED ", StringComparison.Ordinal));
         Assert.StartsWith($"IMPORTED {version} {home}", imported); // by name, from the install
-        Assert.Contains("CMDLETS 6", lines);
+        Assert.Contains("CMDLETS 9", lines);
         Assert.Contains("HELP ImageUri, Url", lines);
         Assert.Contains("SAVED 3", lines);
         Assert.Contains("AFTER 0", lines);

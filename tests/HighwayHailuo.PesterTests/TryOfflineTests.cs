@@ -25,8 +25,8 @@ public sealed class TryOfflineTests
         Assert.Matches(@"(?m)\s524288 harbour\.mp4\s*$", plain);   // Save-HailuoVideo's files, as Get-ChildItem shows them
         Assert.Contains("Prompt      : The camera slowly pushes in [推进]", plain);
         // notes.jpg is counted as refused, not silently left out of the total.
-        Assert.Contains("What if: 2 videos, 20 s of video in total: Hailuo-2.3 20 s (2 at 768P). 1 item was refused (see the errors). Nothing was sent.", plain);
-        Assert.Contains("What if: 2 videos, 12 s of video in total: Hailuo-02 12 s (2 at 768P). Nothing was sent.", plain); // text only
+        Assert.Contains("What if: 2 videos, 20 s of video in total: Hailuo-2.3 20 s (2 at 768P); estimated cost about 1.12 USD (from Get-HailuoPrice: an estimate, not a quote). 1 item was refused (see the errors). Nothing was sent.", plain);
+        Assert.Contains("What if: 2 videos, 12 s of video in total: Hailuo-02 12 s (2 at 768P); estimated cost unknown (Get-HailuoPrice has no figure for them). Nothing was sent.", plain); // text only
         Assert.Contains("Model       : Hailuo-2.3", plain);
         Assert.Contains("FakeHighway created 3 tasks and served 3 video downloads.", plain);
         Assert.Equal(tempBefore.OrderBy(d => d), Directory.GetDirectories(Path.GetTempPath(), "hailuo-try-*").OrderBy(d => d));

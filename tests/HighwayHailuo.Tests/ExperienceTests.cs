@@ -139,7 +139,7 @@ public sealed class ExperienceTests
 
         var lines = text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
         var labels = lines.Select(l => l.Split(':')[0].Trim()).ToList();
-        Assert.Equal(new[] { "TaskId", "Status", "ProgressPercent", "EtaSeconds", "Reason", "Model", "SourceImage", "LastFrame", "Prompt", "Duration", "Resolution", "SubmittedAt", "CompletedAt", "VideoUrl", "VideoUrlExpiresAt", "Seed" },
+        Assert.Equal(new[] { "TaskId", "Status", "ProgressPercent", "EtaSeconds", "Reason", "Model", "SourceImage", "LastFrame", "Prompt", "Duration", "Resolution", "EstimatedCost", "SubmittedAt", "CompletedAt", "VideoUrl", "VideoUrlExpiresAt", "Seed" },
             labels);
         // Every label is a property, so Select-Object and Sort-Object take what the list shows.
         Assert.All(labels, label => Assert.NotNull(typeof(HailuoTask).GetProperty(label)));
@@ -189,7 +189,7 @@ public sealed class ExperienceTests
         var result = session.Run("Import-Csv ./jobs.csv | New-HailuoVideo -WhatIf");
 
         result.ThrowIfFailed();
-        const string expected = "What if: 3 videos, 22 s of video in total: Hailuo-2.3 22 s (1 at 1080P, 2 at 768P). Nothing was sent.";
+        const string expected = "What if: 3 videos, 22 s of video in total: Hailuo-2.3 22 s (1 at 1080P, 2 at 768P); estimated cost about 1.33 USD (from Get-HailuoPrice: an estimate, not a quote). Nothing was sent.";
         // Shown on the host after the "What if:" lines, and written as Write-Host writes: an
         // information record tagged PSHOST, which is what Start-Transcript records.
         var shown = session.Host.PlainText.Split('\n').Select(l => l.TrimEnd()).Where(l => l.StartsWith("What if:", StringComparison.Ordinal)).ToList();

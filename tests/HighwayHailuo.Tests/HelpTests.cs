@@ -11,6 +11,7 @@ public sealed class HelpTests
     public static TheoryData<string> Cmdlets => new()
     {
         "Connect-Highway", "Disconnect-Highway", "New-HailuoVideo", "Get-HailuoTask", "Wait-HailuoTask", "Save-HailuoVideo",
+        "Get-HailuoPrice", "Set-HailuoPrice", "Export-HailuoReview",
     };
 
     private static string DocsPage(string cmdlet) => Path.Combine(PowerShellSession.RepoRoot, "docs", "en-US", cmdlet + ".md");

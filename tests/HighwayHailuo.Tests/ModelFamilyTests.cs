@@ -371,10 +371,10 @@ public sealed class ModelFamilyTests
 
         result.ThrowIfFailed();
         Assert.Equal(0, fake.SubmitRequestCount);
-        Assert.Contains("What if: 2 videos, 20 s of video in total: Hailuo-2.3-Fast 20 s (2 at 768P). Nothing was sent.", result.Information);
-        Assert.Contains("What if: 2 videos, 12 s of video in total: Hailuo-2.3 12 s (2 at 1080P). Nothing was sent.", result.Information);
+        Assert.Contains("What if: 2 videos, 20 s of video in total: Hailuo-2.3-Fast 20 s (2 at 768P); estimated cost unknown (Get-HailuoPrice has no figure for them). Nothing was sent.", result.Information);
+        Assert.Contains("What if: 2 videos, 12 s of video in total: Hailuo-2.3 12 s (2 at 1080P); estimated cost about 0.98 USD (from Get-HailuoPrice: an estimate, not a quote). Nothing was sent.", result.Information);
         string shown = string.Concat(session.Host.PlainText.Where(c => !char.IsWhiteSpace(c)));
-        Assert.Contains("Submitapaid6s1080PHailuo-2.3text-to-videotask\"ontarget\"\"x\"(textonly)\"", shown);
+        Assert.Contains("Submitapaid6s1080PHailuo-2.3text-to-videotask(estimated0.49USD)\"ontarget\"\"x\"(textonly)\"", shown);
         Assert.Contains("Submitapaid10s768PHailuo-2.3-Fastimage-to-videotask", shown);
     }
 
@@ -388,7 +388,7 @@ public sealed class ModelFamilyTests
 
         var result = session.Run("Import-Csv mixed.csv | New-HailuoVideo -WhatIf").ThrowIfFailed();
 
-        Assert.Contains("What if: 3 videos, 22 s of video in total: Hailuo-2.3-Fast 6 s (1 at 768P); Hailuo-2.3 10 s (1 at 768P); Hailuo-02 6 s (1 at 768P). Nothing was sent.", result.Information);
+        Assert.Contains("What if: 3 videos, 22 s of video in total: Hailuo-2.3-Fast 6 s (1 at 768P); Hailuo-2.3 10 s (1 at 768P); Hailuo-02 6 s (1 at 768P); estimated cost about 0.56 USD plus 2 videos at an unknown price (from Get-HailuoPrice: an estimate, not a quote). Nothing was sent.", result.Information);
     }
 
     [Fact]

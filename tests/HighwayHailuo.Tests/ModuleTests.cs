@@ -29,7 +29,7 @@ public sealed class ModuleTests
         Assert.Equal("Desktop,Core", lines[1]);
         Assert.Equal("5.1", lines[2]);
         Assert.Equal(
-            new[] { "Connect-Highway", "Disconnect-Highway", "Get-HailuoTask", "New-HailuoVideo", "Save-HailuoVideo", "Wait-HailuoTask" },
+            new[] { "Connect-Highway", "Disconnect-Highway", "Export-HailuoReview", "Get-HailuoPrice", "Get-HailuoTask", "New-HailuoVideo", "Save-HailuoVideo", "Set-HailuoPrice", "Wait-HailuoTask" },
             lines[3].Split(',').OrderBy(n => n));
         Assert.Equal("0", lines[4]);
         // The description names every model of the table (as -Model completes them), not only the first.

@@ -61,7 +61,7 @@ public sealed class WhatUsersTriedTests
         Assert.StartsWith("Row 2 (Path 'p01.png', Prompt 'second', Duration 7): ", result.Errors[0].Exception.Message);
         Assert.StartsWith("Row 3 (Path 'p00.png', Prompt '', Duration 6): ", result.Errors[1].Exception.Message);
         Assert.StartsWith("Row 4 (Prompt 'fourth', Duration 6) names no image", result.Errors[2].Exception.Message);
-        Assert.Contains("What if: 2 videos, 16 s of video in total: Hailuo-2.3 16 s (2 at 768P). 3 items were refused (see the errors). Nothing was sent.", result.Information);
+        Assert.Contains("What if: 2 videos, 16 s of video in total: Hailuo-2.3 16 s (2 at 768P); estimated cost about 0.84 USD (from Get-HailuoPrice: an estimate, not a quote). 3 items were refused (see the errors). Nothing was sent.", result.Information);
         Assert.Empty(fake.Requests);
     }
 

@@ -444,7 +444,7 @@ internal sealed class AssemblyDependencies
 /// <summary>The target layout and what each part must not use, checked on a plain graph of part edges.</summary>
 internal static class PartRules
 {
-    public static readonly string[] KnownParts = ["Errors", "Models", "Locking", "Catalogue", "FlowControl", "Api", "Images", "Planning", "Journal", "Waiting", "Saving", "Hosting", "Commands"];
+    public static readonly string[] KnownParts = ["Errors", "Models", "Locking", "Catalogue", "FlowControl", "Api", "Images", "Planning", "Journal", "Waiting", "Saving", "Costs", "Review", "Hosting", "Commands"];
 
     private const string Any = "*";
 
@@ -465,6 +465,9 @@ internal static class PartRules
         new("Api", "Hosting", "the HTTP client must not know how PowerShell hosts it"),
         new("Images", "Api", "reading and checking local images must not need the HTTP client"),
         new("Planning", "Hosting", "the pre-flight is plain logic, run and tested without a PowerShell engine"),
+        new("Costs", "Hosting", "the cap and the prices are plain logic; a session holds them, they do not know it"),
+        new("Costs", "Api", "the cap counts submissions; it does not send them"),
+        new("Review", Any, "the review page is a template and its data; it knows no other part", "Errors"),
         new(Any, "Commands", "cmdlets are the top layer; nothing builds on them"),
     ];
 

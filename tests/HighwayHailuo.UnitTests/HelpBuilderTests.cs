@@ -163,7 +163,7 @@ public sealed class HelpBuilderTests
 
         Assert.Contains(written, p => p.EndsWith("about_HighwayHailuo.help.txt", StringComparison.Ordinal));
         var maml = XDocument.Load(Path.Combine(output, "HighwayHailuo.dll-Help.xml"));
-        Assert.Equal(6, maml.Root!.Elements(Command + "command").Count());
+        Assert.Equal(9, maml.Root!.Elements(Command + "command").Count());
     }
 
     private static string FindRepoRoot()

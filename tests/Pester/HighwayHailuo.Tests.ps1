@@ -270,7 +270,7 @@ Describe 'The PowerShell experience' {
         Start-Transcript -Path $transcript | Out-Null
         Get-ChildItem a.png, b.jpg | New-HailuoVideo -Prompt p -WhatIf
         Stop-Transcript | Out-Null
-        Get-Content $transcript | Where-Object { $_ -like 'What if: 2 videos*' } | Should -Be 'What if: 2 videos, 12 s of video in total: Hailuo-2.3 12 s (2 at 768P). Nothing was sent.'
+        Get-Content $transcript | Where-Object { $_ -like 'What if: 2 videos*' } | Should -Be 'What if: 2 videos, 12 s of video in total: Hailuo-2.3 12 s (2 at 768P); estimated cost about 0.56 USD (from Get-HailuoPrice: an estimate, not a quote). Nothing was sent.'
     }
 }
 

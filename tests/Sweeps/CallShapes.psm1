@@ -365,6 +365,10 @@ $script:OptionSamples = @{
     ThrottleLimit     = @(@{ Value = 1 }, @{ Value = 64 }, @{ Value = 0; Error = 'ParameterArgumentValidationError' })
     TimeoutSec        = @(@{ Value = 30 }, @{ Value = 0; Error = 'ParameterArgumentValidationError' })
     Force             = @(@{ Value = $true })
+    # The cap refuses an item (ItemError: the item's own error, the call goes on), and only once its
+    # checks pass: a missing prompt is still the prompt's error.
+    MaxVideos         = @(@{ Value = 1 }, @{ Value = 0; ItemError = 'SpendingCapReached' }, @{ Value = -1; Error = 'ParameterArgumentValidationError' })
+    MaxVideoSeconds   = @(@{ Value = 10 }, @{ Value = 5; ItemError = 'SpendingCapReached' }, @{ Value = -1; Error = 'ParameterArgumentValidationError' })
     ApiKey            = @(@{ Value = '<the key>' }, @{ Value = ''; Error = 'ApiKeyMissing' }, @{ Value = ' '; Error = 'ApiKeyMissing' })
     BaseUri           = @(@{ Value = '<the base URI>' }, @{ Value = 'ftp://api.example.com/'; Error = 'InvalidBaseUri' })
 }
@@ -462,6 +466,10 @@ function Test-HailuoOptionShape {
         # A prompt cell of the row's own is the row's error; none at all is the command line's.
         $expected.Terminating = -not ($Shape.Way -eq 'Property' -and $Shape.PromptCase -ne 'Missing')
     }
+    elseif ($expected.Request -and $sample['ItemError']) {
+        $expected = & $fail $sample['ItemError']
+        $expected.Terminating = $false
+    }
     Compare-HailuoShapeOutcome -Shape $Shape -Expected $expected -Actual (Invoke-HailuoCallShape -Shape $Shape -Context $Context)
 }
 
@@ -489,7 +497,10 @@ function Compare-HailuoShapeOutcome([object] $Shape, [object] $Expected, [object
         $want = $expected.Request
         if ($actual.ErrorIds.Count) { $problems.Add("unexpected error(s): $($actual.ErrorIds -join ', '): $(@($actual.Terminating) + $actual.Errors | Where-Object { $_ } | Select-Object -First 1)") }
         if ($Shape.WhatIf) {
-            $summary = "What if: 1 video, 6 s of video in total: $($want.Model) 6 s (1 at 768P). Nothing was sent."
+            # The estimate comes from the price table, so a figure set there changes the line by itself.
+            $price = (Get-HailuoPrice $want.Model | Where-Object { $_.Duration -eq 6 -and $_.Resolution -eq '768P' }).EstimatedPrice
+            $cost = if ($null -ne $price) { 'estimated cost about {0} USD (from Get-HailuoPrice: an estimate, not a quote)' -f $price.ToString('0.00', [cultureinfo]::InvariantCulture) } else { 'estimated cost unknown (Get-HailuoPrice has no figure for it)' }
+            $summary = "What if: 1 video, 6 s of video in total: $($want.Model) 6 s (1 at 768P); $cost. Nothing was sent."
             if ($actual.Information -notcontains $summary) { $problems.Add("the -WhatIf summary is '$($actual.Information -join ' | ')', expected '$summary'") }
             if ($actual.Requests -ne 0) { $problems.Add("-WhatIf sent $($actual.Requests) request(s)") }
         }

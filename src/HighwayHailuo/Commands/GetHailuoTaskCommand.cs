@@ -139,7 +139,7 @@ namespace HighwayHailuo.Commands
                 Dispatcher.Post(() => Finish(sequence, () =>
                 {
                     if (Status == null || Status.Contains(task.Status))
-                        WriteObject(task);
+                        WriteObject(Priced(task));
                 }));
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)

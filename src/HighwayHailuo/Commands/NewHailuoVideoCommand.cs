@@ -14,6 +14,7 @@ using HighwayHailuo.Errors;
 using HighwayHailuo.Hosting;
 using HighwayHailuo.Planning;
 using HighwayHailuo.Catalogue;
+using HighwayHailuo.Costs;
 
 namespace HighwayHailuo.Commands
 {
@@ -57,6 +58,10 @@ namespace HighwayHailuo.Commands
         private TextOnlyPipelineInput? _textOnlyInput;
         private long _inputNumber; // pipeline records so far, to name a refused row
         private int _refused;      // items refused before anything was sent, for the -WhatIf summary
+        private SpendingCap? _cap;
+        private int _capRefused;   // items the cap refused (background threads add to it)
+        private Spending _whatIfSpent; // -WhatIf: what the cap would have counted so far
+        private readonly List<HailuoPriceEstimate> _whatIfEstimates = new List<HailuoPriceEstimate>();
 
         /// <summary>
         /// With -TextOnly only: the parameter that takes prompts piped by value, and the first
@@ -176,6 +181,20 @@ namespace HighwayHailuo.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>
+        /// <para type="description">The most videos this call may submit. With -Journal, the most that journal may ever record as submitted, counting every run and every process that uses it, so a scheduled runbook cannot spend past it. A submission counts once it may have been billed (an answered task, a request with no answer, or one a process died sending); an item that would pass the cap is refused with SpendingCapReached and not sent.</para>
+        /// </summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int MaxVideos { get; set; }
+
+        /// <summary>
+        /// <para type="description">The most seconds of video this call (or, with -Journal, that journal across all runs) may submit, counted as -MaxVideos counts videos: a 10-second video counts 10. An item that would pass it is refused with SpendingCapReached and not sent.</para>
+        /// </summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int MaxVideoSeconds { get; set; }
+
         private protected override int RequestLimit => ThrottleLimit;
 
         private protected override Action<long>? ImageBytesSent => _uploads == null ? null : _uploads.Moved;
@@ -210,10 +229,15 @@ namespace HighwayHailuo.Commands
                 Stop(broken.Error.ErrorId == ErrorIds.PromptMissing ? WithTextOnlyHint(broken.Error) : broken.Error, broken.Target);
             if (Journal != null)
                 _journal = OpenJournal(Journal);
-            _submitter = new JournaledSubmitter(_journal, Force, Log);
+            _cap = SpendingCap.Of(Bound(nameof(MaxVideos)) ? MaxVideos : (int?)null, Bound(nameof(MaxVideoSeconds)) ? MaxVideoSeconds : (int?)null);
+            if (_cap != null && _journal != null && IsWhatIf)
+                _whatIfSpent = _journal.Spent;
+            _submitter = new JournaledSubmitter(_journal, Force, Log, _cap);
             _runner = new ItemRunner(Dispatcher, Background, ThrottleLimit);
             _uploads = new TransferProgress(TransferProgress.SubmittingActivityId, Dispatcher, WriteProgress, "Submitting to Hailuo", "submitted", "of images sent");
         }
+
+        private bool Bound(string parameter) => _commandLine.Contains(parameter);
 
         /// <summary>A value is settled before any input when the command line gave it, or when nothing is piped.</summary>
         private bool RuleSettled(params string[] parameters) =>
@@ -372,16 +396,41 @@ namespace HighwayHailuo.Commands
             if (request == null)
                 return;
             WarnOfUnlistedCameraCommands(request.Endpoint, request.Prompt);
-            string action = string.Format(CultureInfo.InvariantCulture, "Submit a paid {0} s {1} {2} {3}-to-video task",
-                request.Duration, request.Resolution, request.Model, request.Endpoint.Mode);
+            var estimate = Session.Prices.Find(request.Model, request.Duration, request.Resolution);
+            string action = string.Format(CultureInfo.InvariantCulture, "Submit a paid {0} s {1} {2} {3}-to-video task ({4})",
+                request.Duration, request.Resolution, request.Model, request.Endpoint.Mode, PriceTable.Describe(estimate));
+            if (IsWhatIf && _cap != null && !WhatIfWithinCap(request))
+                return;
             if (!ShouldProcess(description, action))
             {
                 if (IsWhatIf)
+                {
                     CountWhatIf(request);
+                    _whatIfEstimates.Add(estimate);
+                }
                 return;
             }
             var client = RequireClient();
             _runner!.Start(() => SubmitAsync(client, request, target));
+        }
+
+        /// <summary>
+        /// -WhatIf with a cap: counts the item as a run would (an item the journal already answers
+        /// is not sent, so costs nothing), or says that the cap would refuse it.
+        /// </summary>
+        private bool WhatIfWithinCap(SubmitRequest request)
+        {
+            if (_journal != null && _journal.WouldAnswer(JournalRecord.For(request, JournalState.Submitting), Force))
+                return true;
+            if (!_cap!.Allows(_whatIfSpent, request.Duration))
+            {
+                _capRefused++;
+                var refusal = _cap.Refusal(request.Describe(), request.Duration, _whatIfSpent, _journal?.Path);
+                WriteInformation(new HostInformationMessage { Message = "What if: " + refusal.ErrorId + ": " + refusal.Message }, new[] { "PSHOST" });
+                return false;
+            }
+            _whatIfSpent = _whatIfSpent.Plus(request.Duration);
+            return true;
         }
 
         private void CountWhatIf(SubmitRequest request)
@@ -408,16 +457,25 @@ namespace HighwayHailuo.Commands
         {
             _runner?.WaitAll();
             _uploads?.Complete();
-            if (!IsWhatIf || (_whatIf.Count == 0 && _refused == 0))
+            if (!IsWhatIf)
+            {
+                if (_capRefused > 0)
+                    WriteWarning(string.Format(CultureInfo.InvariantCulture, "The spending cap ({0}) refused {1} item{2}; {3} not sent (see the SpendingCapReached errors).",
+                        _cap!.Describe(), _capRefused, _capRefused == 1 ? "" : "s", _capRefused == 1 ? "it was" : "they were"));
+                return;
+            }
+            if (_whatIf.Count == 0 && _refused == 0 && _capRefused == 0)
                 return;
             int videos = _whatIf.Sum(m => m.ByResolution.Values.Sum());
             string perModel = string.Join("; ", _whatIf.Select(m => string.Format(CultureInfo.InvariantCulture, "{0} {1} s ({2})",
                 m.Model, m.Seconds, string.Join(", ", m.ByResolution.Select(r => r.Value.ToString(CultureInfo.InvariantCulture) + " at " + r.Key)))));
             string summary = videos == 0 ? "What if: no video would be sent."
-                : string.Format(CultureInfo.InvariantCulture, "What if: {0} video{1}, {2} s of video in total: {3}.",
-                    videos, videos == 1 ? "" : "s", _whatIf.Sum(m => m.Seconds), perModel);
+                : string.Format(CultureInfo.InvariantCulture, "What if: {0} video{1}, {2} s of video in total: {3}; {4}.",
+                    videos, videos == 1 ? "" : "s", _whatIf.Sum(m => m.Seconds), perModel, PriceTable.DescribeTotal(_whatIfEstimates));
             if (_refused > 0)
                 summary += string.Format(CultureInfo.InvariantCulture, " {0} item{1} refused (see the errors).", _refused, _refused == 1 ? " was" : "s were");
+            if (_capRefused > 0)
+                summary += string.Format(CultureInfo.InvariantCulture, " {0} item{1} would be refused by the spending cap ({2}).", _capRefused, _capRefused == 1 ? "" : "s", _cap!.Describe());
             // As Write-Host does it: shown on the host like the "What if:" lines, and, unlike a bare
             // Host.UI.WriteLine, recorded by Start-Transcript and capturable with 6>&1.
             WriteInformation(new HostInformationMessage { Message = summary + " Nothing was sent." }, new[] { "PSHOST" });
@@ -543,6 +601,8 @@ namespace HighwayHailuo.Commands
             }
             catch (Exception ex)
             {
+                if (ex is HailuoException { ErrorId: ErrorIds.SpendingCapReached })
+                    Interlocked.Increment(ref _capRefused);
                 Report(ex, target);
                 return;
             }
@@ -561,7 +621,7 @@ namespace HighwayHailuo.Commands
                     WriteVerbose($"'{recorded.Describe()}' was submitted as task {recorded.TaskId} on {recorded.Time:u} (journal); not sending it again.");
                     Session.Remember(task, Account);
                 }
-                WriteObject(task);
+                WriteObject(Priced(task));
             });
             if (outcome.JournalFailure != null)
                 throw EndCall(outcome.JournalFailure, Journal);

@@ -192,7 +192,7 @@ namespace HighwayHailuo.Commands
             if (!Force && SkipExisting && File.Exists(path))
             {
                 WriteVerbose($"The video of task '{task.TaskId}' is already at '{path}'; not downloading it again.");
-                WriteSavedFile(path);
+                WriteSavedFile(path, task);
                 return;
             }
             if (!Force && File.Exists(path))
@@ -263,11 +263,18 @@ namespace HighwayHailuo.Commands
             _folderReady = true;
         }
 
-        /// <summary>Writes the saved file as Get-Item -LiteralPath would (see SavedFileItems). Pipeline thread only.</summary>
-        private void WriteSavedFile(string path)
+        /// <summary>
+        /// Writes the saved file as Get-Item -LiteralPath would (see SavedFileItems), with the task it
+        /// holds as a TaskId note (so Export-HailuoReview and -TaskId by property name find it), and
+        /// remembers where the session saved that task's video. Pipeline thread only.
+        /// </summary>
+        private void WriteSavedFile(string path, HailuoTask task)
         {
             _items ??= SavedFileItems.For(InvokeProvider, _folder, WriteDebug);
-            WriteObject(_items.Item(path));
+            var item = PSObject.AsPSObject(_items.Item(path));
+            item.Properties.Add(new PSNoteProperty(nameof(HailuoTask.TaskId), task.TaskId));
+            Session.RememberSaved(task.TaskId, path);
+            WriteObject(item);
         }
 
         private static ErrorRecord FileExistsError(string path, HailuoTask task) =>
@@ -298,7 +305,7 @@ namespace HighwayHailuo.Commands
                     if (SkipExisting)
                     {
                         Log.Verbose($"The video of task '{task.TaskId}' was saved at '{path}' by another process; not downloading it again.");
-                        Dispatcher.Post(() => WriteSavedFile(path));
+                        Dispatcher.Post(() => WriteSavedFile(path, task));
                     }
                     else
                     {
@@ -315,7 +322,7 @@ namespace HighwayHailuo.Commands
                 {
                     _progress.Ended();
                 }
-                Dispatcher.Post(() => WriteSavedFile(path));
+                Dispatcher.Post(() => WriteSavedFile(path, task));
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {

@@ -172,7 +172,7 @@ namespace HighwayHailuo.Commands
             if (task.Status == HailuoTaskStatus.Succeeded)
             {
                 _succeeded++;
-                WriteObject(task);
+                WriteObject(Priced(task));
             }
             else
             {

@@ -71,6 +71,15 @@ namespace HighwayHailuo.Errors
         public const string JournalWriteFailed = "JournalWriteFailed";
         public const string JournalClaimBusy = "JournalClaimBusy";
 
+        // The spending cap (-MaxVideos, -MaxVideoSeconds) and prices.
+        public const string SpendingCapReached = "SpendingCapReached";
+        public const string InvalidPrice = "InvalidPrice";
+
+        // The review page (Export-HailuoReview).
+        public const string ReviewInputInvalid = "ReviewInputInvalid";
+        public const string ReviewFileExists = "ReviewFileExists";
+        public const string ReviewWriteFailed = "ReviewWriteFailed";
+
         // A bug: anything else that escapes background work.
         public const string HailuoUnexpectedError = "HailuoUnexpectedError";
 
@@ -128,6 +137,11 @@ namespace HighwayHailuo.Errors
             [JournalNotFound] = ErrorCategory.ObjectNotFound,
             [JournalWriteFailed] = ErrorCategory.WriteError,
             [JournalClaimBusy] = ErrorCategory.ResourceBusy,
+            [SpendingCapReached] = ErrorCategory.LimitsExceeded,
+            [InvalidPrice] = ErrorCategory.InvalidArgument,
+            [ReviewInputInvalid] = ErrorCategory.InvalidArgument,
+            [ReviewFileExists] = ErrorCategory.ResourceExists,
+            [ReviewWriteFailed] = ErrorCategory.WriteError,
             [HailuoUnexpectedError] = ErrorCategory.NotSpecified,
         };
 

@@ -105,6 +105,15 @@ namespace HighwayHailuo.Hosting
         private protected virtual void Process() { }
         private protected virtual void End() { }
 
+        /// <summary>The task with its estimated cost from this session's price table, as it is written out.</summary>
+        private protected HailuoTask Priced(HailuoTask task)
+        {
+            var estimate = Session.Prices.For(task.Model, task.Duration, task.Resolution);
+            task.EstimatedCost = estimate?.EstimatedPrice;
+            task.EstimatedCostCurrency = estimate?.EstimatedPrice == null ? null : estimate.Currency;
+            return task;
+        }
+
         /// <summary>The API client, created on first use; a missing key stops the whole call here.</summary>
         private protected HighwayClient RequireClient()
         {

@@ -25,6 +25,9 @@ namespace HighwayHailuo.Hosting
 
         private readonly ConcurrentDictionary<string, RatePacer> _pacers = new ConcurrentDictionary<string, RatePacer>(StringComparer.OrdinalIgnoreCase);
 
+        /// <summary>The estimated prices: the built-in table plus this runspace's Set-HailuoPrice rows.</summary>
+        public Costs.PriceTable Prices { get; } = new Costs.PriceTable();
+
         public SecureString? ApiKey { get; set; }
         public Uri? BaseUri { get; set; }
 
@@ -51,6 +54,18 @@ namespace HighwayHailuo.Hosting
             _tasks.AddOrUpdate(task.TaskId, _ => (Interlocked.Increment(ref _seen), task, account),
                 (_, old) => task.LastUpdated >= old.Task.LastUpdated ? (old.Seen, task, old.Account ?? account) : old);
         }
+
+        private readonly ConcurrentDictionary<string, string> _savedVideos = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>Where Save-HailuoVideo last saved (or found) a task's video in this session.</summary>
+        public void RememberSaved(string taskId, string path) => _savedVideos[taskId] = path;
+
+        /// <summary>The file this session saved a task's video to, if it still exists; null otherwise.</summary>
+        public string? SavedVideoOf(string taskId) =>
+            _savedVideos.TryGetValue(taskId, out var path) && System.IO.File.Exists(path) ? path : null;
+
+        /// <summary>The newest snapshot of a task this session has seen; null for one it has not.</summary>
+        public HailuoTask? Known(string taskId) => _tasks.TryGetValue(taskId, out var entry) ? entry.Task : null;
 
         /// <summary>The newest snapshot of every task this session has seen, in the order it first saw them.</summary>
         public IReadOnlyList<HailuoTask> KnownTasks => _tasks.Values.OrderBy(t => t.Seen).Select(t => t.Task).ToList();

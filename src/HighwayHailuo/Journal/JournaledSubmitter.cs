@@ -8,6 +8,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using HighwayHailuo.Api;
+using HighwayHailuo.Costs;
 using HighwayHailuo.Errors;
 
 namespace HighwayHailuo.Journal
@@ -49,12 +50,16 @@ namespace HighwayHailuo.Journal
         private readonly TaskJournal? _journal;
         private readonly bool _force;
         private readonly IClientLog? _log;
+        private readonly SpendingCap? _cap;
+        // Without a journal, the cap counts this call's submissions only.
+        private readonly CallSpending _callSpending = new CallSpending();
 
-        public JournaledSubmitter(TaskJournal? journal, bool force, IClientLog? log)
+        public JournaledSubmitter(TaskJournal? journal, bool force, IClientLog? log, SpendingCap? cap = null)
         {
             _journal = journal;
             _force = force;
             _log = log;
+            _cap = cap;
         }
 
         /// <summary>
@@ -67,6 +72,7 @@ namespace HighwayHailuo.Journal
             Action<HailuoTask> onCreated, CancellationToken cancel)
         {
             JournalRecord? claim = null;
+            bool counted = false; // counted against the cap without a journal: give it back if nothing was created
             try
             {
                 if (_journal != null)
@@ -76,7 +82,22 @@ namespace HighwayHailuo.Journal
                     if (answered != null)
                         return answered;
                     claim = identity;
-                    _journal.Append(claim); // "submitting", on disk before a byte is sent
+                    if (_cap == null)
+                    {
+                        _journal.Append(claim); // "submitting", on disk before a byte is sent
+                    }
+                    else if (!_journal.TryAppendWithin(claim, _cap, out var spent))
+                    {
+                        claim = null;
+                        _journal.Release(identity);
+                        throw _cap.Refusal(request.Describe(), request.Duration, spent, _journal.Path);
+                    }
+                }
+                else if (_cap != null)
+                {
+                    if (!_callSpending.TryTake(_cap, request.Duration, out var spent))
+                        throw _cap.Refusal(request.Describe(), request.Duration, spent, null);
+                    counted = true;
                 }
 
                 var submittedAt = DateTimeOffset.UtcNow;
@@ -99,6 +120,8 @@ namespace HighwayHailuo.Journal
                 // Stopped while the client was sending says whether its body went out; stopped anywhere
                 // else (waiting for a turn, backing off after a refusal), no task can exist.
                 bool mayExist = stopped is SubmitCancelledException sending && sending.MayHaveCreatedTask;
+                if (counted && !mayExist)
+                    _callSpending.GiveBack(request.Duration);
                 if (claim != null)
                     RecordFailure(claim, mayExist, "stopped (Ctrl+C) " + (mayExist ? "after the request was sent, before the answer" : "before the request was sent"));
                 throw;
@@ -111,13 +134,13 @@ namespace HighwayHailuo.Journal
             }
             catch (Exception ex)
             {
+                // The client says on its errors whether the server may have acted; anything else
+                // is a bug whose timing is unknown, so it counts as possibly billed.
+                bool mayExist = ex is HailuoException known ? known.MayHaveCreatedTask : true;
+                if (counted && !mayExist)
+                    _callSpending.GiveBack(request.Duration);
                 if (claim != null)
-                {
-                    // The client says on its errors whether the server may have acted; anything else
-                    // is a bug whose timing is unknown, so it counts as possibly billed.
-                    bool mayExist = ex is HailuoException known ? known.MayHaveCreatedTask : true;
                     RecordFailure(claim, mayExist, ex.Message);
-                }
                 throw;
             }
         }

@@ -17,6 +17,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using HighwayHailuo.Costs;
 using HighwayHailuo.Errors;
 using HighwayHailuo.Locking;
 
@@ -49,6 +50,10 @@ namespace HighwayHailuo.Journal
         private readonly Dictionary<string, TaskCompletionSource<JournalRecord>> _inProgress = new Dictionary<string, TaskCompletionSource<JournalRecord>>(StringComparer.Ordinal);
         // Claims this instance holds: identity -> its lock region.
         private readonly Dictionary<string, long> _claimRegions = new Dictionary<string, long>(StringComparer.Ordinal);
+        // What the file's records may have had billed (for -MaxVideos): every attempt counts from its
+        // "submitting" record, and only a "not submitted" outcome gives it back.
+        private Spending _spent;
+        private readonly HashSet<string> _openAttempts = new HashSet<string>(StringComparer.Ordinal);
         private long _consumed; // bytes of the file read so far: whole lines only
         private long _recordedTailEnd = -1; // end of a last record without its newline, already read at Open
         private readonly RegionLockFile _locks;
@@ -166,6 +171,45 @@ namespace HighwayHailuo.Journal
                 return;
             _records.Add(record);
             _latest[record.Identity] = record;
+            Count(record);
+        }
+
+        private void Count(JournalRecord record)
+        {
+            string identity = record.Identity;
+            if (record.State == JournalState.Submitting)
+            {
+                _openAttempts.Add(identity);
+                _spent = _spent.Plus(record.Duration);
+            }
+            else if (_openAttempts.Remove(identity) && record.State == JournalState.NotSubmitted)
+            {
+                _spent = _spent.Minus(record.Duration);
+            }
+        }
+
+        /// <summary>What every process's records so far may have had billed, read afresh.</summary>
+        public Spending Spent
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    Refresh();
+                    return _spent;
+                }
+            }
+        }
+
+        /// <summary>Whether the journal already holds an outcome for this submission, so a run would not send it.</summary>
+        public bool WouldAnswer(JournalRecord identity, bool resubmitUnknown)
+        {
+            lock (_lock)
+            {
+                Refresh();
+                return _latest.TryGetValue(identity.Identity, out var latest)
+                    && (latest.State == JournalState.Submitted || (!resubmitUnknown && latest.State != JournalState.NotSubmitted));
+            }
         }
 
         private static bool IsBlank(ReadOnlyMemory<byte> line)
@@ -226,15 +270,30 @@ namespace HighwayHailuo.Journal
         }
 
         /// <summary>Appends a record and flushes it to disk before returning. Final states end the claim.</summary>
-        public void Append(JournalRecord record)
+        public void Append(JournalRecord record) => Append(record, null, out _);
+
+        /// <summary>
+        /// Appends a claim's "submitting" record only if <paramref name="cap"/> allows one more video
+        /// of its length. The count includes every record any process has appended: it is read and
+        /// raised while this process holds the append lock, so overlapping runs cannot both take the
+        /// last place. False (nothing written) when the cap refuses; <paramref name="spent"/> is the count it read.
+        /// </summary>
+        public bool TryAppendWithin(JournalRecord claim, SpendingCap cap, out Spending spent) => Append(claim, cap, out spent);
+
+        private bool Append(JournalRecord record, SpendingCap? cap, out Spending spent)
         {
             byte[] line = record.ToJsonLine();
             TaskCompletionSource<JournalRecord>? finished = null;
             lock (_lock)
             {
-                WriteDurably(line);
+                bool allowed = true;
+                WriteDurably(line, cap == null ? null : () => allowed = cap.Allows(_spent, record.Duration));
+                spent = _spent;
+                if (!allowed)
+                    return false;
                 _records.Add(record);
                 _latest[record.Identity] = record;
+                Count(record);
                 if (record.State != JournalState.Submitting)
                 {
                     if (_inProgress.TryGetValue(record.Identity, out finished))
@@ -243,6 +302,7 @@ namespace HighwayHailuo.Journal
                 }
             }
             finished?.TrySetResult(record);
+            return true;
         }
 
         private void EndClaim(string identity)
@@ -274,7 +334,7 @@ namespace HighwayHailuo.Journal
         /// <summary>Told of each sharing conflict met while appending, before it is tried again (tests wait for it).</summary>
         internal Action<IOException>? SharingConflictMet { get; set; }
 
-        private void WriteDurably(byte[] line)
+        private void WriteDurably(byte[] line, Func<bool>? mayWrite)
         {
             var deadline = DateTime.UtcNow + s_appendPatience;
             while (!TryLock(AppendRegion))
@@ -290,7 +350,7 @@ namespace HighwayHailuo.Journal
                 {
                     try
                     {
-                        AppendUnderLock(line);
+                        AppendUnderLock(line, mayWrite);
                         return;
                     }
                     catch (IOException ex) when (IoFailure.IsSharingConflict(ex) && DateTime.UtcNow < sharingDeadline)
@@ -314,12 +374,15 @@ namespace HighwayHailuo.Journal
             }
         }
 
-        private void AppendUnderLock(byte[] line)
+        // mayWrite is asked once every other process's records are read, still under the append lock.
+        private void AppendUnderLock(byte[] line, Func<bool>? mayWrite)
         {
             using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
             ReadNew(file);
             if (file.Length > _consumed)
                 EndOrTrimTail(file);
+            if (mayWrite != null && !mayWrite())
+                return;
             if (file.Length == 0)
             {
                 byte[] header = Encoding.UTF8.GetBytes("{\"" + MarkerProperty + "\":" + FormatVersion.ToString(CultureInfo.InvariantCulture)

@@ -90,6 +90,16 @@ namespace HighwayHailuo
         /// <summary>When this snapshot was taken (UTC).</summary>
         public DateTimeOffset LastUpdated { get; }
 
+        /// <summary>
+        /// The estimated cost of this task from the session's price table (Get-HailuoPrice), set when
+        /// the task is written out; null when its model, length or resolution is not known locally or
+        /// has no figure. An estimate, not what Highway bills.
+        /// </summary>
+        public decimal? EstimatedCost { get; internal set; }
+
+        /// <summary>The currency of EstimatedCost (USD); null with it.</summary>
+        public string? EstimatedCostCurrency { get; internal set; }
+
         /// <summary>True once the task has succeeded or failed.</summary>
         public bool IsCompleted => Status == HailuoTaskStatus.Succeeded || Status == HailuoTaskStatus.Failed;
 
