@@ -29,6 +29,15 @@ public sealed class PriceTests
             }
             """).ThrowIfFailed().Output.Select(o => o.ToString()!.Split('=')).ToDictionary(p => p[0], p => p[1]);
 
+    /// <summary>A FakeHighway and a session with two photos, a.jpg and b.png.</summary>
+    private static async Task<FakeRig> StartWithPhotosAsync()
+    {
+        var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(100) });
+        File.Copy(TestImages.Fixture("photo.jpg"), Path.Combine(rig.Session.WorkDir, "a.jpg"));
+        File.Copy(TestImages.Fixture("portrait.png"), Path.Combine(rig.Session.WorkDir, "b.png"));
+        return rig;
+    }
+
     [Fact]
     public void EveryModelAndFormatHasARowWithFiguresOnlyForHailuo23AndTheHelpShowsTheSameTable()
     {
@@ -56,10 +65,8 @@ public sealed class PriceTests
     [Fact]
     public async Task TasksCarryTheirEstimateAndWhatIfTotalsTheBatch()
     {
-        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(100) });
+        await using var rig = await StartWithPhotosAsync();
         var (fake, session) = rig;
-        File.Copy(TestImages.Fixture("photo.jpg"), Path.Combine(session.WorkDir, "a.jpg"));
-        File.Copy(TestImages.Fixture("portrait.png"), Path.Combine(session.WorkDir, "b.png"));
 
         var whatIf = session.Run("Get-ChildItem a.jpg, b.png | New-HailuoVideo -Prompt p -Resolution 1080P -WhatIf");
         string shown = string.Concat(session.Host.PlainText.Where(c => !char.IsWhiteSpace(c)));
@@ -79,10 +86,8 @@ public sealed class PriceTests
     [Fact]
     public async Task SetHailuoPriceFromACsvChangesEveryEstimateAndAJournalSumsWithMeasureObject()
     {
-        await using var rig = await FakeRig.StartAsync(new FakeHighwayOptions { QueuedFor = TimeSpan.Zero, ProcessingFor = TimeSpan.FromMilliseconds(100) });
+        await using var rig = await StartWithPhotosAsync();
         var (fake, session) = rig;
-        File.Copy(TestImages.Fixture("photo.jpg"), Path.Combine(session.WorkDir, "a.jpg"));
-        File.Copy(TestImages.Fixture("portrait.png"), Path.Combine(session.WorkDir, "b.png"));
 
         // Export, fill in a figure for 2.3 Fast, import: the round trip a user makes.
         var set = session.Run("""
@@ -124,6 +129,18 @@ public sealed class PriceTests
         Assert.Equal(errorId, error.ErrorId());
         Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
         Assert.Equal(before, session.Run("Get-HailuoPrice | ForEach-Object { '{0} {1} {2} {3}' -f $_.Model, $_.Duration, $_.Resolution, $_.EstimatedPrice }").Output.Select(o => o.ToString()).ToList());
+    }
+
+    [Fact]
+    public void GetHailuoPriceNamesAnUnknownModelAndListsTheOthers()
+    {
+        using var session = new PowerShellSession();
+
+        var result = session.Run("Get-HailuoPrice hailuo-2.3-fast, Hailuo-9");
+
+        Assert.Equal("UnknownModel", Assert.Single(result.Errors).ErrorId());
+        Assert.Equal(3, result.Objects<HailuoPriceEstimate>().Length);
+        Assert.All(result.Objects<HailuoPriceEstimate>(), r => Assert.Equal("Hailuo-2.3-Fast", r.Model));
     }
 
     [Fact]

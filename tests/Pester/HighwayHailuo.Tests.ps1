@@ -336,4 +336,18 @@ Describe 'The Hailuo family' {
         ($stats.endpoints | Sort-Object) | Should -Be @('minimax-hailuo-2.3-fast-i2v', 'minimax-hailuo-2.3-fast-i2v', 'minimax-hailuo-2.3-i2v')
         (Get-HailuoTask -Journal ./drafts.jsonl).Model | Should -Be @('Hailuo-2.3-Fast', 'Hailuo-2.3-Fast')
     }
+
+    It 'caps a batch, estimates its cost and writes a review page of it' {
+        $tasks = Get-ChildItem *.jpg | New-HailuoVideo -Prompt 'p' -Journal ./run.jsonl -MaxVideos 1 -ErrorVariable refused -ErrorAction SilentlyContinue -WarningVariable closing -WarningAction SilentlyContinue
+        $saved = $tasks | Wait-HailuoTask -PollInterval 0.2 | Save-HailuoVideo -Destination ./videos
+        @($tasks) + @($saved) | Export-HailuoReview ./review.html
+
+        @($tasks) | Should -HaveCount 1
+        $refused.FullyQualifiedErrorId | Should -Be 'SpendingCapReached,HighwayHailuo.Commands.NewHailuoVideoCommand'
+        "$closing" | Should -BeLike '*spending cap (-MaxVideos 1) refused 1 item*'
+        $tasks.EstimatedCost | Should -Be 0.28
+        (Get-HailuoTask -Journal ./run.jsonl | Measure-Object EstimatedCost -Sum).Sum | Should -Be 0.28
+        (Get-HailuoPrice | Format-Table | Out-String) | Should -Match 'Hailuo-2\.3-Fast\s+6 s 768P\s+unknown'
+        Get-Content -Raw ./review.html | Should -Match 'videos/[ab]\.mp4'
+    }
 }

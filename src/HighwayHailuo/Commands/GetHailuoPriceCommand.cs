@@ -5,6 +5,7 @@ using System.Management.Automation;
 using HighwayHailuo.Catalogue;
 using HighwayHailuo.Errors;
 using HighwayHailuo.Hosting;
+using HighwayHailuo.Planning;
 
 namespace HighwayHailuo.Commands
 {
@@ -35,8 +36,7 @@ namespace HighwayHailuo.Commands
                 string? model = HailuoModels.Canonical(name);
                 if (model == null)
                 {
-                    WriteError(HailuoErrors.Record(new HailuoException(ErrorIds.UnknownModel,
-                        $"There is no model '{name}'. The models are: {string.Join(", ", HailuoModels.Names)}."), name));
+                    WriteError(HailuoErrors.Record(SubmissionRules.UnknownModel(name), name));
                     continue;
                 }
                 WriteObject(rows.Where(r => r.Model == model), enumerateCollection: true);

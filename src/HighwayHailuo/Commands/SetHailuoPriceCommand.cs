@@ -8,6 +8,7 @@ using System.Management.Automation;
 using HighwayHailuo.Catalogue;
 using HighwayHailuo.Errors;
 using HighwayHailuo.Hosting;
+using HighwayHailuo.Planning;
 
 namespace HighwayHailuo.Commands
 {
@@ -115,7 +116,7 @@ namespace HighwayHailuo.Commands
         private HailuoPriceEstimate Row()
         {
             string model = HailuoModels.Canonical(Model)
-                ?? throw new HailuoException(ErrorIds.UnknownModel, $"There is no model '{Model}'. The models are: {string.Join(", ", HailuoModels.Names)}.");
+                ?? throw SubmissionRules.UnknownModel(Model);
             string resolution = (Resolution ?? "").Trim().ToUpperInvariant();
             if (!HailuoModels.Endpoints.Any(e => e.Model == model && e.Allows(Duration, resolution)))
                 throw Invalid($"{model} makes no {Duration} s {resolution} video, so it has no price. It makes: {string.Join(", ", HailuoModels.Endpoints.Where(e => e.Model == model).SelectMany(e => e.Formats).Distinct())}.");

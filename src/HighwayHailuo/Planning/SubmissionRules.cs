@@ -23,14 +23,18 @@ namespace HighwayHailuo.Planning
         /// The model's own rules, from the table (HailuoModels): a name it knows, the mode (image or
         /// text), a last frame, and -FastPretreatment. Returns the first rule broken, else null and the endpoint.
         /// </summary>
+        /// <summary>A model name the table does not know, wherever it was given (-Model, a price row).</summary>
+        public static HailuoException UnknownModel(string? model) =>
+            new HailuoException(ErrorIds.UnknownModel, string.Format(CultureInfo.InvariantCulture,
+                "'{0}' is not a Hailuo model this module knows; use {1} or {2}.",
+                model, string.Join(", ", HailuoModels.Names.Take(HailuoModels.Names.Count - 1)), HailuoModels.Names.Last()));
+
         public static HailuoException? ModelError(string? model, bool textOnly, bool lastFrame, bool fastPretreatment, out HailuoEndpoint? endpoint)
         {
             endpoint = null;
             string? name = HailuoModels.Canonical(model);
             if (name == null)
-                return new HailuoException(ErrorIds.UnknownModel, string.Format(CultureInfo.InvariantCulture,
-                    "'{0}' is not a Hailuo model this module knows; use {1} or {2}.",
-                    model, string.Join(", ", HailuoModels.Names.Take(HailuoModels.Names.Count - 1)), HailuoModels.Names.Last()));
+                return UnknownModel(model);
             endpoint = HailuoModels.Find(name, withImage: !textOnly);
             if (endpoint == null)
                 return new HailuoException(ErrorIds.TextOnlyNotSupported, string.Format(CultureInfo.InvariantCulture,
