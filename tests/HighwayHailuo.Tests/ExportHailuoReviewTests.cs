@@ -59,6 +59,10 @@ public sealed class ExportHailuoReviewTests
         session.Run("Get-HailuoTask | Export-HailuoReview ./review.html").ThrowIfFailed();
 
         Assert.Contains("\"video\":\"videos/a.mp4\"", DataBlock(File.ReadAllText(Path.Combine(session.WorkDir, "review.html"))));
+
+        // -InputObject with the whole list, as Export-Csv users write it, makes the same page.
+        session.Run("Export-HailuoReview ./again.html -InputObject @(Get-HailuoTask)").ThrowIfFailed();
+        Assert.Contains("\"video\":\"videos/a.mp4\"", DataBlock(File.ReadAllText(Path.Combine(session.WorkDir, "again.html"))));
     }
 
     [Fact]

@@ -64,7 +64,19 @@ namespace HighwayHailuo.Commands
 
         protected override void ProcessRecord()
         {
-            object? value = InputObject is PSObject ps ? ps.BaseObject : InputObject;
+            // -InputObject $tasks brings the whole array at once: take its items as the pipeline would.
+            if ((InputObject is PSObject wrapped ? wrapped.BaseObject : InputObject) is System.Collections.IEnumerable several && !(several is string))
+            {
+                foreach (object? item in several)
+                    Take(item);
+                return;
+            }
+            Take(InputObject);
+        }
+
+        private void Take(object? input)
+        {
+            object? value = input is PSObject ps ? ps.BaseObject : input;
             switch (value)
             {
                 case null:
@@ -72,13 +84,13 @@ namespace HighwayHailuo.Commands
                 case HailuoTask task:
                     Add(task);
                     return;
-                case FileInfo file when TaskIdOf(InputObject) is string taskId:
+                case FileInfo file when TaskIdOf(input) is string taskId:
                     AddVideo(taskId, file.FullName);
                     return;
                 default:
                     WriteError(HailuoErrors.Record(ErrorIds.ReviewInputInvalid, string.Format(CultureInfo.InvariantCulture,
                         "A {0} is neither a task nor a video Save-HailuoVideo saved; pipe tasks (New-HailuoVideo, Wait-HailuoTask, Get-HailuoTask) or Save-HailuoVideo's files.",
-                        value.GetType().Name), InputObject));
+                        value.GetType().Name), input));
                     return;
             }
         }
