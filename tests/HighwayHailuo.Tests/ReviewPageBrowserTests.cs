@@ -91,13 +91,24 @@ public sealed class ReviewPageRig : IAsyncLifetime
 
 public sealed class ReviewPageBrowserTests(ReviewPageRig rig, ITestOutputHelper output) : IClassFixture<ReviewPageRig>
 {
-    // Every video's metadata (or its error), then every last-frame video's seek to its end.
-    private const string MediaReady = """
-        () => Promise.all(Array.from(document.querySelectorAll('video')).map(v =>
-            v.readyState >= 1 ? true : new Promise((resolve, reject) => {
-                v.addEventListener('loadedmetadata', () => resolve(true), { once: true });
-                v.addEventListener('error', () => reject(new Error('video failed: ' + v.currentSrc)), { once: true });
-            })))
+    // The page attaches a card's videos only near the screen (a placeholder .video-slot otherwise):
+    // wait until no card on screen still holds a placeholder, then for every attached video's
+    // metadata (or its error). OpenAsync then waits for every last-frame video's seek to its end.
+    internal const string MediaReady = """
+        async () => {
+          const onScreen = e => { const c = e.closest('.card'); if (!c || c.hidden) return false;
+            const r = c.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; };
+          const started = performance.now();
+          while (Array.from(document.querySelectorAll('.video-slot')).some(onScreen)) {
+            if (performance.now() - started > 10000) throw new Error('videos on screen were not attached');
+            await new Promise(r => requestAnimationFrame(r));
+          }
+          await Promise.all(Array.from(document.querySelectorAll('video')).map(v => v.readyState >= 1 ? true :
+            new Promise((resolve, reject) => {
+              v.addEventListener('loadedmetadata', () => resolve(true), { once: true });
+              v.addEventListener('error', () => reject(new Error('video failed: ' + v.currentSrc)), { once: true });
+            })));
+        }
         """;
 
     private sealed record Opened(IBrowserContext Context, IPage Page, List<string> Errors) : IAsyncDisposable
@@ -154,15 +165,23 @@ public sealed class ReviewPageBrowserTests(ReviewPageRig rig, ITestOutputHelper 
     public sealed class ClipInfo
     {
         public string Src { get; set; } = "";
+        public bool Attached { get; set; }
         public double Duration { get; set; }
     }
+
+    /// <summary>Every card's main video: where it points, whether its player is attached, and its duration (-1 while not).</summary>
+    internal const string Clips = """
+        () => Array.from(document.querySelectorAll('.card .clip')).map(e => ({ src: new URL(e.dataset.src, document.baseURI).href,
+          attached: e.tagName === 'VIDEO' && e.getAttribute('src') === e.dataset.src, duration: e.tagName === 'VIDEO' ? e.duration : -1 }))
+        """;
 
     [Fact]
     public async Task EveryVideoPointsAtASavedFileAndReportsADuration()
     {
         await using var o = await OpenAsync();
 
-        var clips = await o.Page.EvaluateAsync<ClipInfo[]>("() => Array.from(document.querySelectorAll('video.clip')).map(v => ({ src: v.src, duration: v.duration }))");
+        var clips = await o.Page.EvaluateAsync<ClipInfo[]>(Clips);
+        Assert.All(clips, c => Assert.True(c.Attached, $"not attached: {c.Src}")); // a page this size attaches every video at once
 
         Assert.Equal(rig.Tasks.Count(t => t.Status == HailuoTaskStatus.Succeeded), clips.Length);
         var saved = Directory.GetFiles(Path.Combine(rig.Session.WorkDir, "drafts"), "*.mp4").Select(Path.GetFullPath).Order().ToList();
@@ -274,6 +293,54 @@ public sealed class ReviewPageBrowserTests(ReviewPageRig rig, ITestOutputHelper 
         {
             await context.CloseAsync();
         }
+    }
+
+    // A whole folder on one page: 5,000 saved videos (each a copy of the 2 s clip, piped as
+    // Save-HailuoVideo writes them, with a TaskId). Chromium refuses a page's 1,001st media player,
+    // so the page keeps players only near the screen: the page still loads without an error, the
+    // cards on screen play, the last card plays once scrolled to, and the players stay bounded.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5000)]
+    public async Task APageOfAnySizeLoadsWithoutErrorAndKeepsItsPlayersBounded(int videos)
+    {
+        string folder = Path.Combine(rig.Session.WorkDir, $"size-{videos}");
+        Directory.CreateDirectory(Path.Combine(folder, "videos"));
+        byte[] clip = File.ReadAllBytes(TestImages.Fixture("clip.mp4"));
+        for (int i = 0; i < videos; i++)
+            File.WriteAllBytes(Path.Combine(folder, "videos", $"v{i:0000}.mp4"), clip);
+        var clock = Stopwatch.StartNew();
+        rig.Session.Run("""
+            Get-ChildItem -LiteralPath $args[0] -Filter *.mp4 | Sort-Object Name |
+                ForEach-Object { Add-Member -InputObject $_ -NotePropertyName TaskId -NotePropertyValue $_.BaseName -PassThru } |
+                Export-HailuoReview (Join-Path $args[1] 'review.html')
+            """, Path.Combine(folder, "videos"), folder).ThrowIfFailed();
+        output.WriteLine($"{videos} videos: Export-HailuoReview {clock.ElapsedMilliseconds} ms, page {new FileInfo(Path.Combine(folder, "review.html")).Length:N0} bytes");
+
+        await using var o = await OpenAsync(Path.Combine(folder, "review.html"));
+        Assert.Equal(videos, await o.Page.Locator(".card").CountAsync());
+        const string players = "() => document.querySelectorAll('video').length";
+        int attached = await o.Page.EvaluateAsync<int>(players);
+        var first = (await o.Page.EvaluateAsync<ClipInfo[]>(Clips)).First();
+        Assert.True(first.Attached && first.Duration > 1.9, $"the first card's video: attached {first.Attached}, {first.Duration} s");
+
+        await o.Page.Locator(".card").Last.ScrollIntoViewIfNeededAsync();
+        await o.Page.EvaluateAsync(MediaReady);
+        var last = (await o.Page.EvaluateAsync<ClipInfo[]>(Clips)).Last();
+        int attachedAtTheEnd = await o.Page.EvaluateAsync<int>(players);
+
+        // Back at the top, the first card's player (released on the way down) plays again.
+        await o.Page.Locator(".card").First.ScrollIntoViewIfNeededAsync();
+        await o.Page.EvaluateAsync(MediaReady);
+        var again = (await o.Page.EvaluateAsync<ClipInfo[]>(Clips)).First();
+
+        Assert.True(last.Attached && last.Duration > 1.9, $"the last card's video: attached {last.Attached}, {last.Duration} s");
+        Assert.True(again.Attached && again.Duration > 1.9, $"the first card's video again: attached {again.Attached}, {again.Duration} s");
+        Assert.Equal(0, await o.Page.Locator(".card .state").CountAsync()); // no card says its video could not be played
+        Assert.InRange(attached, 1, 120);
+        Assert.InRange(attachedAtTheEnd, 1, 120);
+        Assert.Empty(o.Errors);
+        output.WriteLine($"{videos} videos: {attached} players at the top, {attachedAtTheEnd} at the end");
     }
 
     // The README's screenshot: HAILUO_SCREENSHOT names where to write it (docs/images/review-page.png).
