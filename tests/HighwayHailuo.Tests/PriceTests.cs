@@ -105,6 +105,11 @@ public sealed class PriceTests
         Assert.Equal(0.38m, Convert.ToDecimal(set.Output[0].BaseObject, CultureInfo.InvariantCulture));
         Assert.Equal("my invoice, March", set.Output[1].ToString());
 
+        // Piped tasks ask for their model's rows, once however many tasks share it.
+        var rows = session.Run("Get-HailuoTask -Journal run.jsonl | Get-HailuoPrice").ThrowIfFailed().Objects<HailuoPriceEstimate>();
+        Assert.Equal(3, rows.Length);
+        Assert.All(rows, r => Assert.Equal("Hailuo-2.3-Fast", r.Model));
+
         // Back to the built-in table: 2.3 Fast is unknown again.
         var reset = session.Run("Set-HailuoPrice -Reset; Get-HailuoTask -Journal run.jsonl | ForEach-Object { $null -eq $_.EstimatedCost }").ThrowIfFailed();
         Assert.All(reset.Output, o => Assert.True((bool)o.BaseObject));

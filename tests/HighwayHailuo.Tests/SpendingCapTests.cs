@@ -155,8 +155,15 @@ public sealed class SpendingCapTests
         // Two are already in the journal (not sent again, so not counted twice), one fits, two would be refused.
         var refusals = result.Information.Where(i => i.StartsWith("What if: SpendingCapReached", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, refusals.Count);
+        Assert.Equal(2, result.Information.Count(i => i.Contains("it would be written out, not sent again", StringComparison.Ordinal)));
         string summary = Assert.Single(result.Information, i => i.StartsWith("What if: ", StringComparison.Ordinal) && i.Contains("Nothing was sent", StringComparison.Ordinal));
+        Assert.StartsWith("What if: 1 video, 6 s of video in total", summary); // the two the journal answers cost nothing
         Assert.Contains("2 items would be refused by the spending cap (-MaxVideos 3)", summary);
+
+        // The same image twice in one call is sent once by a run, so -WhatIf counts it once.
+        var twice = session.Run("'i4.png', 'i4.png' | New-HailuoVideo -Prompt other -Journal run.jsonl -WhatIf");
+        Assert.Contains(twice.Information, i => i.Contains("the same submission as an earlier item; it would be sent once", StringComparison.Ordinal));
+        Assert.Contains(twice.Information, i => i.StartsWith("What if: 1 video, 6 s", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -38,6 +38,33 @@ public sealed class SpendingCapJournalTests : IDisposable
     }
 
     [Fact]
+    public void ANewerWritersSubmissionStillCounts()
+    {
+        string path = Path.Combine(_folder, "run.jsonl");
+        TaskJournal.Open(path, create: true).Append(Image("aa"));
+        // A model this version does not know: the record cannot be matched, but it may have been billed.
+        File.AppendAllText(path, "{\"state\":\"submitting\",\"model\":\"Hailuo-9\",\"prompt\":\"p\",\"duration\":10,\"resolution\":\"768P\"}\n");
+
+        var spent = TaskJournal.Open(path, create: false).Spent;
+
+        Assert.Equal((2L, 16L), (spent.Videos, spent.Seconds));
+    }
+
+    [Fact]
+    public void ALastRecordReadWithoutItsNewlineIsCountedOnceWhenAnotherWriterEndsIt()
+    {
+        string path = Path.Combine(_folder, "run.jsonl");
+        TaskJournal.Open(path, create: true).Append(Image("aa"));
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^1]); // a crash before the newline: the record is whole
+
+        var reader = TaskJournal.Open(path, create: false);
+        TaskJournal.Open(path, create: false).Append(Image("bb")); // another writer ends that line, then appends
+
+        Assert.Equal((2L, 12L), (reader.Spent.Videos, reader.Spent.Seconds));
+    }
+
+    [Fact]
     public void OnlyANothingSentOutcomeGivesItsPlaceBack()
     {
         string path = Path.Combine(_folder, "run.jsonl");

@@ -116,14 +116,16 @@ namespace HighwayHailuo.Commands
             var item = ItemFor(task.TaskId);
             Fill(item, task);
             item.VideoFile ??= _session.SavedVideoOf(task.TaskId);
+            if (item.VideoFile != null && item.Status != HailuoTaskStatus.Failed.ToString())
+                item.Status = HailuoTaskStatus.Succeeded.ToString(); // a saved video means it succeeded, whatever an older snapshot said
         }
 
         private void AddVideo(string taskId, string file)
         {
             var item = ItemFor(taskId);
             item.VideoFile = file;
-            if (item.Status == "Unknown")
-                item.Status = HailuoTaskStatus.Succeeded.ToString(); // a saved video means it succeeded
+            if (item.Status != HailuoTaskStatus.Failed.ToString())
+                item.Status = HailuoTaskStatus.Succeeded.ToString(); // a saved video means it succeeded, whatever an older snapshot said
         }
 
         private void Fill(ReviewItem item, HailuoTask task)

@@ -1,5 +1,6 @@
 // Get-HailuoPrice: the estimated price table, one row per model, length and resolution the module
 // offers, so a user can see what a batch would cost, and export, edit and re-import it.
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using HighwayHailuo.Catalogue;
@@ -23,24 +24,32 @@ namespace HighwayHailuo.Commands
         [ArgumentCompleter(typeof(ModelCompleter))]
         public string[]? Model { get; set; }
 
+        // The models asked for, each once, in the order first asked: piped tasks of one model give its rows once.
+        private readonly List<string> _models = new List<string>();
+        private bool _anyAsked;
+
         protected override void ProcessRecord()
         {
-            var rows = SessionSettings.Current.Prices.Rows();
             if (Model == null)
-            {
-                WriteObject(rows, enumerateCollection: true);
-                return;
-            }
+                return; // a piped object with no Model (a task known only by its id) asks for nothing
+            _anyAsked = true;
             foreach (string name in Model)
             {
                 string? model = HailuoModels.Canonical(name);
                 if (model == null)
-                {
                     WriteError(HailuoErrors.Record(SubmissionRules.UnknownModel(name), name));
-                    continue;
-                }
-                WriteObject(rows.Where(r => r.Model == model), enumerateCollection: true);
+                else if (!_models.Contains(model))
+                    _models.Add(model);
             }
+        }
+
+        protected override void EndProcessing()
+        {
+            var rows = SessionSettings.Current.Prices.Rows();
+            if (!_anyAsked && !MyInvocation.ExpectingInput)
+                WriteObject(rows, enumerateCollection: true);
+            foreach (string model in _models)
+                WriteObject(rows.Where(r => r.Model == model), enumerateCollection: true);
         }
     }
 }

@@ -62,6 +62,7 @@ namespace HighwayHailuo.Commands
         private int _capRefused;   // items the cap refused (background threads add to it)
         private Spending _whatIfSpent; // -WhatIf: what the cap would have counted so far
         private readonly List<HailuoPriceEstimate> _whatIfEstimates = new List<HailuoPriceEstimate>();
+        private readonly HashSet<string> _whatIfIdentities = new HashSet<string>(StringComparer.Ordinal); // -WhatIf -Journal: each submission once
 
         /// <summary>
         /// With -TextOnly only: the parameter that takes prompts piped by value, and the first
@@ -399,7 +400,7 @@ namespace HighwayHailuo.Commands
             var estimate = Session.Prices.Find(request.Model, request.Duration, request.Resolution);
             string action = string.Format(CultureInfo.InvariantCulture, "Submit a paid {0} s {1} {2} {3}-to-video task ({4})",
                 request.Duration, request.Resolution, request.Model, request.Endpoint.Mode, PriceTable.Describe(estimate));
-            if (IsWhatIf && _cap != null && !WhatIfWithinCap(request))
+            if (IsWhatIf && (WhatIfNotSent(request) || (_cap != null && !WhatIfWithinCap(request))))
                 return;
             if (!ShouldProcess(description, action))
             {
@@ -420,8 +421,6 @@ namespace HighwayHailuo.Commands
         /// </summary>
         private bool WhatIfWithinCap(SubmitRequest request)
         {
-            if (_journal != null && _journal.WouldAnswer(JournalRecord.For(request, JournalState.Submitting), Force))
-                return true;
             if (!_cap!.Allows(_whatIfSpent, request.Duration))
             {
                 _capRefused++;
@@ -430,6 +429,29 @@ namespace HighwayHailuo.Commands
                 return false;
             }
             _whatIfSpent = _whatIfSpent.Plus(request.Duration);
+            return true;
+        }
+
+        /// <summary>
+        /// -WhatIf with a journal: an item a run would not send says so and is not counted (nor
+        /// priced, nor held against the cap): one the journal already answers, or the same
+        /// submission as an earlier item of this call, which a run sends once.
+        /// </summary>
+        private bool WhatIfNotSent(SubmitRequest request)
+        {
+            if (_journal == null)
+                return false;
+            var identity = JournalRecord.For(request, JournalState.Submitting);
+            string? why = _journal.Answering(identity, Force) is JournalRecord recorded
+                ? recorded.State == JournalState.Submitted
+                    ? $"the journal has it as task {recorded.TaskId}; it would be written out, not sent again"
+                    : "the journal says an earlier submission of it may or may not have created a task; it would not be sent again (HailuoSubmitOutcomeUnknown; -Force sends it)"
+                : !_whatIfIdentities.Add(identity.Identity)
+                    ? "it is the same submission as an earlier item; it would be sent once"
+                    : null;
+            if (why == null)
+                return false;
+            WriteInformation(new HostInformationMessage { Message = $"What if: '{request.Describe()}': {why}." }, new[] { "PSHOST" });
             return true;
         }
 

@@ -105,13 +105,22 @@ namespace HighwayHailuo.Hosting
         private protected virtual void Process() { }
         private protected virtual void End() { }
 
-        /// <summary>The task with its estimated cost from this session's price table, as it is written out.</summary>
+        /// <summary>
+        /// The task with its estimated cost from this session's price table, as it is written out: the
+        /// same object when it already carries that estimate, else a new snapshot (tasks are immutable,
+        /// and a piped one may be the caller's own, or another runspace's).
+        /// </summary>
         private protected HailuoTask Priced(HailuoTask task)
         {
             var estimate = Session.Prices.For(task.Model, task.Duration, task.Resolution);
-            task.EstimatedCost = estimate?.EstimatedPrice;
-            task.EstimatedCostCurrency = estimate?.EstimatedPrice == null ? null : estimate.Currency;
-            return task;
+            decimal? cost = estimate?.EstimatedPrice;
+            string? currency = cost == null ? null : estimate!.Currency;
+            if (task.EstimatedCost == cost && task.EstimatedCostCurrency == currency)
+                return task;
+            var facts = HailuoTaskFacts.Of(task);
+            facts.EstimatedCost = cost;
+            facts.EstimatedCostCurrency = currency;
+            return facts.ToTask();
         }
 
         /// <summary>The API client, created on first use; a missing key stops the whole call here.</summary>

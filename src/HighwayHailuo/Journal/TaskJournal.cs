@@ -168,7 +168,15 @@ namespace HighwayHailuo.Journal
             using var doc = JsonDocument.Parse(line);
             var record = JournalRecord.Parse(doc.RootElement);
             if (record == null)
+            {
+                // A newer writer's submission (a model or state this version does not know) cannot be
+                // matched, but the cap must still see what it may have billed: its "submitting"
+                // counts, and nothing of it is given back.
+                if (doc.RootElement.TryGetProperty("state", out var state) && state.ValueKind == JsonValueKind.String && state.GetString() == "submitting"
+                    && doc.RootElement.TryGetProperty("duration", out var duration) && duration.ValueKind == JsonValueKind.Number && duration.TryGetInt32(out int seconds))
+                    _spent = _spent.Plus(seconds);
                 return;
+            }
             _records.Add(record);
             _latest[record.Identity] = record;
             Count(record);
@@ -201,14 +209,15 @@ namespace HighwayHailuo.Journal
             }
         }
 
-        /// <summary>Whether the journal already holds an outcome for this submission, so a run would not send it.</summary>
-        public bool WouldAnswer(JournalRecord identity, bool resubmitUnknown)
+        /// <summary>The record that answers this submission, so that a run would not send it (a task, or an unknown outcome); null when a run would send it.</summary>
+        public JournalRecord? Answering(JournalRecord identity, bool resubmitUnknown)
         {
             lock (_lock)
             {
                 Refresh();
                 return _latest.TryGetValue(identity.Identity, out var latest)
-                    && (latest.State == JournalState.Submitted || (!resubmitUnknown && latest.State != JournalState.NotSubmitted));
+                    && (latest.State == JournalState.Submitted || (!resubmitUnknown && latest.State != JournalState.NotSubmitted))
+                    ? latest : null;
             }
         }
 
@@ -460,7 +469,13 @@ namespace HighwayHailuo.Journal
                 if (end < 0)
                     break;
                 var line = new ReadOnlyMemory<byte>(tail, start, end - start);
-                if (!IsBlank(line))
+                if (_recordedTailEnd == _consumed + (end - start))
+                {
+                    // The last record Open read without its newline, which another writer has since
+                    // ended: already counted, so not again.
+                    _recordedTailEnd = -1;
+                }
+                else if (!IsBlank(line))
                 {
                     try
                     {

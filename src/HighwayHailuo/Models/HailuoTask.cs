@@ -31,6 +31,8 @@ namespace HighwayHailuo
             SubmittedAt = facts.SubmittedAt;
             CompletedAt = facts.CompletedAt;
             LastUpdated = facts.LastUpdated;
+            EstimatedCost = facts.EstimatedCost;
+            EstimatedCostCurrency = facts.EstimatedCostCurrency;
         }
 
         /// <summary>The server's task id.</summary>
@@ -95,10 +97,10 @@ namespace HighwayHailuo
         /// the task is written out; null when its model, length or resolution is not known locally or
         /// has no figure. An estimate, not what Highway bills.
         /// </summary>
-        public decimal? EstimatedCost { get; internal set; }
+        public decimal? EstimatedCost { get; }
 
         /// <summary>The currency of EstimatedCost (USD); null with it.</summary>
-        public string? EstimatedCostCurrency { get; internal set; }
+        public string? EstimatedCostCurrency { get; }
 
         /// <summary>True once the task has succeeded or failed.</summary>
         public bool IsCompleted => Status == HailuoTaskStatus.Succeeded || Status == HailuoTaskStatus.Failed;

@@ -25,6 +25,8 @@ namespace HighwayHailuo
         public DateTimeOffset? SubmittedAt { get; set; }
         public DateTimeOffset? CompletedAt { get; set; }
         public DateTimeOffset LastUpdated { get; set; }
+        public decimal? EstimatedCost { get; set; }
+        public string? EstimatedCostCurrency { get; set; }
 
         /// <summary>The facts of an existing snapshot, to build the next one from.</summary>
         public static HailuoTaskFacts Of(HailuoTask task) => new HailuoTaskFacts
@@ -48,6 +50,8 @@ namespace HighwayHailuo
             SubmittedAt = task.SubmittedAt,
             CompletedAt = task.CompletedAt,
             LastUpdated = task.LastUpdated,
+            EstimatedCost = task.EstimatedCost,
+            EstimatedCostCurrency = task.EstimatedCostCurrency,
         };
 
         public HailuoTask ToTask() => new HailuoTask(this);
