@@ -89,6 +89,14 @@ public sealed class ReviewPageRig : IAsyncLifetime
     }
 }
 
+// Chromium is several busy processes: alone, so that it never starves the timing-sensitive tests
+// (polling, pacing) that run side by side in the rest of the suite.
+[CollectionDefinition(nameof(BrowserCollection), DisableParallelization = true)]
+public sealed class BrowserCollection
+{
+}
+
+[Collection(nameof(BrowserCollection))]
 public sealed class ReviewPageBrowserTests(ReviewPageRig rig, ITestOutputHelper output) : IClassFixture<ReviewPageRig>
 {
     // The page attaches a card's videos only near the screen (a placeholder .video-slot otherwise):
