@@ -3,7 +3,7 @@
 // baseline client), so it holds on a noisy machine.
 //
 //   dotnet run -c Release --project tests/HighwayHailuo.Benchmarks -- [--images 500] [--rate-images 150] [--rate-window 60] [--scale-sizes 100,1000,5000] [--scale-repeat 3]
-//       [--only import,download,polls,memory,batch,baselines,ratelimit,processes,scale]
+//       [--journal-images 200] [--only import,download,polls,memory,batch,baselines,ratelimit,processes,scale,journal]
 using System.Diagnostics;
 using System.Globalization;
 using HighwayHailuo.Benchmarks;
@@ -31,6 +31,7 @@ foreach (var (name, run) in new (string, Func<BenchOptions, Task<IEnumerable<str
     ("ratelimit", RateLimitScenario.RunAsync),
     ("processes", ProcessesRateLimitScenario.RunAsync),
     ("scale", ScaleScenario.RunAsync),
+    ("journal", JournalScenario.RunAsync),
 })
 {
     if (options.Only.Count > 0 && !options.Only.Contains(name))
@@ -62,6 +63,7 @@ internal sealed class BenchOptions
     public double RateWindowSeconds { get; private set; } = 60;
     public List<int> ScaleSizes { get; private set; } = new() { 100, 1000, 5000 };
     public int ScaleRepeat { get; private set; } = 3;
+    public int JournalImages { get; private set; } = 200;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -76,8 +78,9 @@ internal sealed class BenchOptions
                 case "--rate-window": options.RateWindowSeconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--scale-repeat": options.ScaleRepeat = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--scale-sizes": options.ScaleSizes = args[++i].Split(',').Select(s => int.Parse(s.Trim(), CultureInfo.InvariantCulture)).ToList(); break;
+                case "--journal-images": options.JournalImages = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--only": foreach (var s in args[++i].Split(',')) options.Only.Add(s.Trim()); break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --images N, --download-mb N, --rate-images N, --rate-window SECONDS (processes), --scale-sizes N,N,N, --scale-repeat N, --only import,download,polls,memory,batch,baselines,ratelimit,processes,scale");
+                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --images N, --download-mb N, --rate-images N, --rate-window SECONDS (processes), --scale-sizes N,N,N, --scale-repeat N, --journal-images N, --only import,download,polls,memory,batch,baselines,ratelimit,processes,scale,journal");
             }
         }
         return options;

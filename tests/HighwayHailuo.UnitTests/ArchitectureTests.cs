@@ -444,7 +444,7 @@ internal sealed class AssemblyDependencies
 /// <summary>The target layout and what each part must not use, checked on a plain graph of part edges.</summary>
 internal static class PartRules
 {
-    public static readonly string[] KnownParts = ["Errors", "Models", "Locking", "Catalogue", "FlowControl", "Api", "Images", "Planning", "Journal", "Waiting", "Saving", "Costs", "Review", "Hosting", "Commands"];
+    public static readonly string[] KnownParts = ["Errors", "Models", "Locking", "Catalogue", "FlowControl", "Api", "Images", "Planning", "Storage", "Journal", "Waiting", "Saving", "Costs", "Review", "Hosting", "Commands"];
 
     private const string Any = "*";
 
@@ -468,6 +468,7 @@ internal static class PartRules
         new("Costs", "Hosting", "the cap and the prices are plain logic; a session holds them, they do not know it"),
         new("Costs", "Api", "the cap counts submissions; it does not send them"),
         new("Review", Any, "the review page is a template and its data; it knows no other part", "Errors"),
+        new("Storage", Any, "the blob REST calls know no journal, no cmdlet and no API; they report through Errors", "Errors"),
         new(Any, "Commands", "cmdlets are the top layer; nothing builds on them"),
     ];
 

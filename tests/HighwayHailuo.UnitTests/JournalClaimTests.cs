@@ -144,7 +144,7 @@ public sealed class JournalClaimTests : IDisposable
         // violation on every platform (on Unix through its emulation of FileShare.None).
         int conflicts = 0;
         var met = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        journal.SharingConflictMet = _ => { Interlocked.Increment(ref conflicts); met.TrySetResult(); };
+        ((FileJournalStore)journal.Store).SharingConflictMet = _ => { Interlocked.Increment(ref conflicts); met.TrySetResult(); };
         var holder = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
         var append = Task.Run(() => journal.Append(Image("bb")));
         // The append has met the held file and is waiting it out (a signal, not a guess at timing).

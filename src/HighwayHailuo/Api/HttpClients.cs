@@ -1,4 +1,5 @@
-// The module's two shared HTTP clients, created on first use so that importing the module stays cheap
+// The module's shared HTTP clients (the API's, the downloads', a blob journal's), created on first
+// use so that importing the module stays cheap
 // (Connect-Highway -Proxy makes a pair of its own: Api/ProxySettings.cs).
 // The API client never follows redirects (a redirect could carry the key elsewhere); the download
 // client never carries the key at all, so no code path can send it to the video host.
@@ -19,7 +20,11 @@ namespace HighwayHailuo.Api
         // of the file itself, which a gzip-encoded answer's Range offsets would not be.
         private static readonly Lazy<HttpClient> s_download = new Lazy<HttpClient>(() => Create(allowRedirects: true, decompress: false), LazyThreadSafetyMode.ExecutionAndPublication);
 
+        // Blob journals (-Journal https://...): no redirects (a redirect could carry the SAS elsewhere), no key.
+        private static readonly Lazy<HttpClient> s_storage = new Lazy<HttpClient>(() => Create(allowRedirects: false, decompress: false), LazyThreadSafetyMode.ExecutionAndPublication);
+
         public static HttpClient Api => s_api.Value;
+        public static HttpClient Storage => s_storage.Value;
         public static HttpClient Download => s_download.Value;
 
         /// <summary>A client; <paramref name="proxy"/> null means the system proxy.</summary>

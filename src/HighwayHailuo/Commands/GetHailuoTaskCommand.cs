@@ -37,7 +37,7 @@ namespace HighwayHailuo.Commands
         private protected override string[] TaskIds => TaskId;
 
         /// <summary>
-        /// <para type="description">A journal written by New-HailuoVideo -Journal: gets every task recorded in it, in the order they were submitted. Submissions whose outcome is unknown are reported as warnings.</para>
+        /// <para type="description">A journal written by New-HailuoVideo -Journal (a file, or a blob URL with a SAS that grants read): gets every task recorded in it, in the order they were submitted. Submissions whose outcome is unknown are reported as warnings.</para>
         /// </summary>
         [Parameter(Mandatory = true, ParameterSetName = JournalSet)]
         [ValidateNotNullOrEmpty]
@@ -83,11 +83,11 @@ namespace HighwayHailuo.Commands
             TaskJournal journal;
             try
             {
-                journal = TaskJournal.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path), create: false);
+                journal = TaskJournal.Open(JournalStores.For(path, SessionState.Path.GetUnresolvedProviderPathFromPSPath, writes: false, out _), create: false);
             }
             catch (HailuoException ex)
             {
-                throw EndCall(ex, path);
+                throw EndCall(ex, JournalStores.Shown(path));
             }
             if (journal.Warning != null)
                 WriteWarning(journal.Warning);
@@ -103,7 +103,7 @@ namespace HighwayHailuo.Commands
                     yield return TaskInput.FromJournal(record.ToTask(), Session);
             }
             if (seen.Count == 0 && finalState.Values.All(r => r.State == JournalState.NotSubmitted))
-                WriteWarning($"The journal '{path}' holds no task: each of its {finalState.Count} submission(s) was refused or never sent, so nothing was billed.");
+                WriteWarning($"The journal '{journal.Path}' holds no task: each of its {finalState.Count} submission(s) was refused or never sent, so nothing was billed.");
             foreach (var record in finalState.Values)
             {
                 if (record.State == JournalState.Unknown || record.State == JournalState.Submitting)

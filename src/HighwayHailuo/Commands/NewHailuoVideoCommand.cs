@@ -170,7 +170,7 @@ namespace HighwayHailuo.Commands
         public int ThrottleLimit { get; set; } = 4;
 
         /// <summary>
-        /// <para type="description">A journal file (JSON lines) that records every submission before its task is written out. Run the same command again with the same journal and items already submitted with the same model, images (by content), prompt, duration, resolution and switches are not sent again: their recorded tasks are written instead. Created when missing.</para>
+        /// <para type="description">A journal (JSON lines) that records every submission before its task is written out: a file, or an append blob in Azure Storage named by its URL with a container SAS (https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB?SAS, permissions racw) so that runs on several machines, or a runbook whose sandbox is gone when it ends, share it. Run the same command again with the same journal and items already submitted with the same model, images (by content), prompt, duration, resolution and switches are not sent again: their recorded tasks are written instead. Created when missing.</para>
         /// </summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -271,22 +271,28 @@ namespace HighwayHailuo.Commands
             }
         }
 
-        private TaskJournal OpenJournal(string path)
+        private TaskJournal OpenJournal(string value)
         {
-            string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
             try
             {
-                if (Directory.Exists(full) || !Directory.Exists(System.IO.Path.GetDirectoryName(full)))
-                    throw new HailuoException(ErrorIds.JournalWriteFailed,
-                        $"The journal '{full}' cannot be written: {(Directory.Exists(full) ? "it is a folder" : "its folder does not exist")}. Nothing was sent.");
-                var journal = TaskJournal.Open(full, create: true);
+                var store = JournalStores.For(value, path =>
+                {
+                    string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+                    if (Directory.Exists(full) || !Directory.Exists(System.IO.Path.GetDirectoryName(full)))
+                        throw new HailuoException(ErrorIds.JournalWriteFailed,
+                            $"The journal '{full}' cannot be written: {(Directory.Exists(full) ? "it is a folder" : "its folder does not exist")}. Nothing was sent.");
+                    return full;
+                }, writes: true, out string? expiring);
+                if (expiring != null)
+                    WriteWarning(expiring);
+                var journal = TaskJournal.Open(store, create: true);
                 if (journal.Warning != null)
                     WriteWarning(journal.Warning);
                 return journal;
             }
             catch (HailuoException ex)
             {
-                throw EndCall(ex, path);
+                throw EndCall(ex, JournalStores.Shown(value));
             }
         }
 
@@ -617,9 +623,9 @@ namespace HighwayHailuo.Commands
             {
                 return; // recorded in the journal; the pipeline is stopping
             }
-            catch (HailuoException journalFailure) when (journalFailure.ErrorId == ErrorIds.JournalWriteFailed)
+            catch (HailuoException journalFailure) when (ErrorIds.MeansJournalUnusable(journalFailure.ErrorId))
             {
-                throw EndCall(journalFailure, Journal); // stop before spending more
+                throw EndCall(journalFailure, _journal!.Path); // stop before spending more
             }
             catch (Exception ex)
             {
@@ -646,7 +652,7 @@ namespace HighwayHailuo.Commands
                 WriteObject(Priced(task));
             });
             if (outcome.JournalFailure != null)
-                throw EndCall(outcome.JournalFailure, Journal);
+                throw EndCall(outcome.JournalFailure, _journal!.Path);
         }
     }
 }

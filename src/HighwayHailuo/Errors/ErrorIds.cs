@@ -70,6 +70,14 @@ namespace HighwayHailuo.Errors
         public const string JournalNotFound = "JournalNotFound";
         public const string JournalWriteFailed = "JournalWriteFailed";
         public const string JournalClaimBusy = "JournalClaimBusy";
+        // A journal in Azure Blob Storage (-Journal https://...?SAS).
+        public const string JournalUrlInvalid = "JournalUrlInvalid";
+        public const string JournalStorageUnreachable = "JournalStorageUnreachable";
+        public const string JournalSasExpired = "JournalSasExpired";
+        public const string JournalSasPermissionMissing = "JournalSasPermissionMissing";
+        public const string JournalSasRejected = "JournalSasRejected";
+        public const string JournalContainerNotFound = "JournalContainerNotFound";
+        public const string JournalFull = "JournalFull";
 
         // The spending cap (-MaxVideos, -MaxVideoSeconds) and prices.
         public const string SpendingCapReached = "SpendingCapReached";
@@ -137,6 +145,13 @@ namespace HighwayHailuo.Errors
             [JournalNotFound] = ErrorCategory.ObjectNotFound,
             [JournalWriteFailed] = ErrorCategory.WriteError,
             [JournalClaimBusy] = ErrorCategory.ResourceBusy,
+            [JournalUrlInvalid] = ErrorCategory.InvalidArgument,
+            [JournalStorageUnreachable] = ErrorCategory.ConnectionError,
+            [JournalSasExpired] = ErrorCategory.AuthenticationError,
+            [JournalSasPermissionMissing] = ErrorCategory.PermissionDenied,
+            [JournalSasRejected] = ErrorCategory.AuthenticationError,
+            [JournalContainerNotFound] = ErrorCategory.ObjectNotFound,
+            [JournalFull] = ErrorCategory.LimitsExceeded,
             [SpendingCapReached] = ErrorCategory.LimitsExceeded,
             [InvalidPrice] = ErrorCategory.InvalidArgument,
             [ReviewInputInvalid] = ErrorCategory.InvalidArgument,
@@ -147,6 +162,15 @@ namespace HighwayHailuo.Errors
 
         /// <summary>Every ErrorId with its category.</summary>
         public static IReadOnlyDictionary<string, ErrorCategory> Categories => s_categories;
+
+        /// <summary>
+        /// The journal cannot record what happens: nothing more may be sent in the call, and a paid
+        /// task whose outcome it could not record is still written out.
+        /// </summary>
+        public static bool MeansJournalUnusable(string errorId) =>
+            errorId == JournalWriteFailed || errorId == JournalStorageUnreachable || errorId == JournalSasExpired
+            || errorId == JournalSasPermissionMissing || errorId == JournalSasRejected || errorId == JournalContainerNotFound
+            || errorId == JournalFull || errorId == JournalInvalid;
 
         /// <summary>The category of an ErrorId; an ErrorId missing from the table is a bug, reported as NotSpecified.</summary>
         public static ErrorCategory CategoryOf(string errorId) =>

@@ -66,7 +66,7 @@ namespace HighwayHailuo.Journal
         /// Submits through <paramref name="send"/> at most once per image across every process
         /// that uses the journal. <paramref name="onCreated"/> runs the moment a new task's id is
         /// known, before anything else can fail. Throws the send's failure after recording it,
-        /// and <see cref="ErrorIds.JournalWriteFailed"/> when the journal cannot be written.
+        /// and a journal failure (<see cref="ErrorIds.MeansJournalUnusable"/>) when the journal cannot be written.
         /// </summary>
         public async Task<SubmitOutcome> SubmitAsync(SubmitRequest request, Func<CancellationToken, Task<string>> send,
             Action<HailuoTask> onCreated, CancellationToken cancel)
@@ -78,19 +78,33 @@ namespace HighwayHailuo.Journal
                 if (_journal != null)
                 {
                     var identity = Identify(request);
-                    var answered = await ClaimAsync(_journal, identity, request, cancel).ConfigureAwait(false);
-                    if (answered != null)
-                        return answered;
-                    claim = identity;
-                    if (_cap == null)
+                    while (claim == null)
                     {
-                        _journal.Append(claim); // "submitting", on disk before a byte is sent
-                    }
-                    else if (!_journal.TryAppendWithin(claim, _cap, out var spent))
-                    {
-                        claim = null;
+                        var answered = await ClaimAsync(_journal, identity, request, cancel).ConfigureAwait(false);
+                        if (answered != null)
+                            return answered;
+                        // "submitting", durable before a byte is sent
+                        ClaimAppend appended;
+                        Spending spent;
+                        try
+                        {
+                            appended = _journal.AppendClaim(identity, _cap, out spent);
+                        }
+                        catch
+                        {
+                            _journal.Release(identity); // an identical item waiting on it must not wait forever
+                            throw;
+                        }
+                        if (appended == ClaimAppend.Written)
+                        {
+                            claim = identity;
+                            break;
+                        }
                         _journal.Release(identity);
-                        throw _cap.Refusal(request.Describe(), request.Duration, spent, _journal.Path);
+                        if (appended == ClaimAppend.CapReached)
+                            throw _cap!.Refusal(request.Describe(), request.Duration, spent, _journal.Path);
+                        // Overtaken: another process recorded it after this one's claim lapsed; its record answers.
+                        _log?.Verbose($"'{request.Describe()}' was recorded by another process while this one held an expired claim on it; reading its outcome.");
                     }
                 }
                 else if (_cap != null)
@@ -109,7 +123,7 @@ namespace HighwayHailuo.Journal
                     _journal?.Append(claim!.With(JournalState.Submitted, taskId)); // on disk before the task is written out
                     return SubmitOutcome.Created(task, null);
                 }
-                catch (HailuoException failure) when (failure.ErrorId == ErrorIds.JournalWriteFailed)
+                catch (HailuoException failure) when (ErrorIds.MeansJournalUnusable(failure.ErrorId))
                 {
                     _journal!.Release(claim!);
                     return SubmitOutcome.Created(task, failure); // a paid task is written out even so
@@ -126,7 +140,7 @@ namespace HighwayHailuo.Journal
                     RecordFailure(claim, mayExist, "stopped (Ctrl+C) " + (mayExist ? "after the request was sent, before the answer" : "before the request was sent"));
                 throw;
             }
-            catch (HailuoException journalFailure) when (journalFailure.ErrorId == ErrorIds.JournalWriteFailed)
+            catch (HailuoException journalFailure) when (ErrorIds.MeansJournalUnusable(journalFailure.ErrorId))
             {
                 if (claim != null)
                     _journal!.Release(claim); // an identical item waiting on it must not wait forever
@@ -184,7 +198,9 @@ namespace HighwayHailuo.Journal
                     if (busySince == null)
                     {
                         busySince = DateTime.UtcNow;
-                        _log?.Verbose($"'{request.Describe()}' is being submitted by another process that uses the journal '{journal.Path}'; waiting up to {ClaimPatience.TotalMinutes:0} min for its outcome.");
+                        var lapse = journal.Store.DeadClaimDelay;
+                        _log?.Verbose($"'{request.Describe()}' is being submitted by another process that uses the journal '{journal.Path}'; waiting up to {ClaimPatience.TotalMinutes:0} min for its outcome"
+                            + (lapse > TimeSpan.Zero ? $" (the claim of a process that has stopped lapses within {lapse.TotalSeconds:0} s)." : "."));
                     }
                     else if (DateTime.UtcNow - busySince > ClaimPatience)
                     {

@@ -1,13 +1,13 @@
-// A journal of submissions (-Journal): JSON lines, one per event, each flushed to disk before
-// anything depends on it. The first line marks the file as a HighwayHailuo journal, so a wrong path
-// is refused instead of being appended to. The last record of an image and its parameters says what
+// A journal of submissions (-Journal): JSON lines, one per event, each durable before anything
+// depends on it. The first line marks the journal as a HighwayHailuo journal, so a wrong path is
+// refused instead of being appended to. The last record of an image and its parameters says what
 // became of it; a crash can at worst cut the last line short, which is tolerated and trimmed.
 //
-// Several processes (or runspaces) may use one journal at once. Beside it, '<journal>.lock' holds
-// one lock per image-and-parameters, taken before its submission is recorded and released once its
-// outcome is: a held lock is a live claim (its holder is sending it), and a "submitting" record
-// whose lock is free was left by a process that died, so its outcome is unknown. One more lock in
-// that file makes appends take turns, and every claim first reads what others appended.
+// Several processes (or runspaces, or machines) may use one journal at once. Where it lives is the
+// store's business (IJournalStore: a file, or an append blob): a claim is taken before a
+// submission is recorded and given back once its outcome is, so a held claim means a live sender,
+// and a "submitting" record whose claim is free was left by a process that died: its outcome is
+// unknown. Appends never interleave, and every append decides on what every other writer appended.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -19,7 +19,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using HighwayHailuo.Costs;
 using HighwayHailuo.Errors;
-using HighwayHailuo.Locking;
 
 namespace HighwayHailuo.Journal
 {
@@ -36,6 +35,17 @@ namespace HighwayHailuo.Journal
         BusyElsewhere,
     }
 
+    /// <summary>What appending a claim's "submitting" record did.</summary>
+    internal enum ClaimAppend
+    {
+        /// <summary>Written: the caller may send it.</summary>
+        Written,
+        /// <summary>Not written: the spending cap refuses one more.</summary>
+        CapReached,
+        /// <summary>Not written: another writer recorded this submission after the claim was taken (its claim expired while this process stalled): look again.</summary>
+        Overtaken,
+    }
+
     internal sealed class TaskJournal
     {
         private const string MarkerProperty = "highwayHailuoJournal";
@@ -48,54 +58,53 @@ namespace HighwayHailuo.Journal
         private readonly List<JournalRecord> _records = new List<JournalRecord>();
         private readonly Dictionary<string, JournalRecord> _latest = new Dictionary<string, JournalRecord>(StringComparer.Ordinal);
         private readonly Dictionary<string, TaskCompletionSource<JournalRecord>> _inProgress = new Dictionary<string, TaskCompletionSource<JournalRecord>>(StringComparer.Ordinal);
-        // Claims this instance holds: identity -> its lock region.
-        private readonly Dictionary<string, long> _claimRegions = new Dictionary<string, long>(StringComparer.Ordinal);
-        // What the file's records may have had billed (for -MaxVideos): every attempt counts from its
+        // Claims this instance holds: identity -> the record that was latest when it was claimed
+        // (null: none), so an append can tell whether another writer recorded it since.
+        private readonly Dictionary<string, JournalRecord?> _claims = new Dictionary<string, JournalRecord?>(StringComparer.Ordinal);
+        // What the journal's records may have had billed (for -MaxVideos): every attempt counts from its
         // "submitting" record, and only a "not submitted" outcome gives it back.
         private Spending _spent;
         private readonly HashSet<string> _openAttempts = new HashSet<string>(StringComparer.Ordinal);
-        private long _consumed; // bytes of the file read so far: whole lines only
+        private long _consumed; // bytes of the journal read so far: whole lines only
         private long _recordedTailEnd = -1; // end of a last record without its newline, already read at Open
-        private readonly RegionLockFile _locks;
+        private readonly IJournalStore _store;
 
-        // Region 0 of the lock file: whoever holds it may append.
-        private const long AppendRegion = 0;
-        private static readonly TimeSpan s_appendPatience = TimeSpan.FromSeconds(30);
-        private static readonly TimeSpan s_sharingPatience = TimeSpan.FromSeconds(2);
+        private TaskJournal(IJournalStore store) => _store = store;
 
-        private TaskJournal(string path)
-        {
-            Path = path;
-            _locks = RegionLockFile.For(path + ".lock");
-        }
+        /// <summary>How messages name the journal: its path, or its blob URL without the SAS.</summary>
+        public string Path => _store.Name;
 
-        public string Path { get; }
+        /// <summary>Where the journal lives.</summary>
+        internal IJournalStore Store => _store;
 
-        /// <summary>Every record, in file order.</summary>
+        /// <summary>Every record, in journal order.</summary>
         public IReadOnlyList<JournalRecord> Records { get { lock (_lock) return _records.ToArray(); } }
 
         /// <summary>Set when the last line was cut off (by a crash while writing it).</summary>
         public string? Warning { get; private set; }
 
-        /// <summary>Reads a journal; a missing or empty file is a new journal when <paramref name="create"/> is set.</summary>
-        public static TaskJournal Open(string path, bool create)
+        /// <summary>Reads a journal file; a missing or empty file is a new journal when <paramref name="create"/> is set.</summary>
+        public static TaskJournal Open(string path, bool create) => Open(new FileJournalStore(path), create);
+
+        /// <summary>Reads a journal; a missing or empty one is a new journal when <paramref name="create"/> is set.</summary>
+        public static TaskJournal Open(IJournalStore store, bool create)
         {
-            var journal = new TaskJournal(path);
+            var journal = new TaskJournal(store);
             byte[] content;
             try
             {
-                content = File.Exists(path) ? ReadShared(path) : Array.Empty<byte>();
+                content = store.ReadFrom(0);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw Invalid(path, "it cannot be read: " + ex.Message, ex);
+                throw Invalid(store.Name, "it cannot be read: " + ex.Message, ex);
             }
             if (content.Length == 0)
             {
                 if (!create)
-                    throw new HailuoException(ErrorIds.JournalNotFound, File.Exists(path)
-                        ? $"The journal '{path}' is empty: no submission was ever recorded in it."
-                        : $"There is no journal '{path}'.");
+                    throw new HailuoException(ErrorIds.JournalNotFound, store.Exists()
+                        ? $"The journal '{store.Name}' is empty: no submission was ever recorded in it."
+                        : $"There is no journal '{store.Name}'.");
                 return journal; // the header is written with the first record
             }
             journal.Load(content);
@@ -247,19 +256,26 @@ namespace HighwayHailuo.Journal
                     inProgress = pending.Task;
                     return ClaimKind.InProgressHere;
                 }
-                long region = RegionLockFile.RegionOf(identity.Identity);
-                if (!TryLock(region))
+                if (!_store.TryClaim(identity.Identity))
                     return ClaimKind.BusyElsewhere;
-                // Holding its lock, nobody else can be recording this identity: what the file says now is final.
-                Refresh();
-                if (_latest.TryGetValue(identity.Identity, out var latest)
-                    && (latest.State == JournalState.Submitted || (!resubmitUnknown && latest.State != JournalState.NotSubmitted)))
+                // Holding its claim, nobody else can be recording this identity: what the journal says now is final.
+                try
                 {
-                    _locks.Release(region);
+                    Refresh();
+                }
+                catch
+                {
+                    _store.ReleaseClaim(identity.Identity);
+                    throw;
+                }
+                _latest.TryGetValue(identity.Identity, out var latest);
+                if (latest != null && (latest.State == JournalState.Submitted || (!resubmitUnknown && latest.State != JournalState.NotSubmitted)))
+                {
+                    _store.ReleaseClaim(identity.Identity);
                     recorded = latest;
                     return ClaimKind.Recorded;
                 }
-                _claimRegions[identity.Identity] = region;
+                _claims[identity.Identity] = latest;
                 _inProgress[identity.Identity] = new TaskCompletionSource<JournalRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
                 return ClaimKind.Claimed;
             }
@@ -278,28 +294,44 @@ namespace HighwayHailuo.Journal
             pending?.TrySetResult(record);
         }
 
-        /// <summary>Appends a record and flushes it to disk before returning. Final states end the claim.</summary>
-        public void Append(JournalRecord record) => Append(record, null, out _);
+        /// <summary>Appends a record durably before returning. Final states end the claim.</summary>
+        public void Append(JournalRecord record) => Append(record, null, false, out _);
 
         /// <summary>
-        /// Appends a claim's "submitting" record only if <paramref name="cap"/> allows one more video
-        /// of its length. The count includes every record any process has appended: it is read and
-        /// raised while this process holds the append lock, so overlapping runs cannot both take the
-        /// last place. False (nothing written) when the cap refuses; <paramref name="spent"/> is the count it read.
+        /// Appends a claim's "submitting" record, only if nobody recorded the same submission since
+        /// the claim was taken and, when <paramref name="cap"/> is given, only if the cap allows one
+        /// more video of its length. Both are decided on every record any process has appended, with
+        /// no append in between, so overlapping runs cannot both take the last place or both send
+        /// one image. <paramref name="spent"/> is the count it read.
         /// </summary>
-        public bool TryAppendWithin(JournalRecord claim, SpendingCap cap, out Spending spent) => Append(claim, cap, out spent);
+        public ClaimAppend AppendClaim(JournalRecord claim, SpendingCap? cap, out Spending spent)
+            => Append(claim, cap, true, out spent);
 
-        private bool Append(JournalRecord record, SpendingCap? cap, out Spending spent)
+        /// <summary>Appends a claim's "submitting" record if <paramref name="cap"/> allows it (see <see cref="AppendClaim"/>).</summary>
+        public bool TryAppendWithin(JournalRecord claim, SpendingCap cap, out Spending spent) =>
+            AppendClaim(claim, cap, out spent) == ClaimAppend.Written;
+
+        private ClaimAppend Append(JournalRecord record, SpendingCap? cap, bool checkClaim, out Spending spent)
         {
             byte[] line = record.ToJsonLine();
             TaskCompletionSource<JournalRecord>? finished = null;
+            var result = ClaimAppend.Written;
             lock (_lock)
             {
-                bool allowed = true;
-                WriteDurably(line, cap == null ? null : () => allowed = cap.Allows(_spent, record.Duration));
+                long end = _store.Append(() => _consumed, tail =>
+                {
+                    var write = TakeTail(tail);
+                    result = !checkClaim ? ClaimAppend.Written
+                        : Overtaken(record.Identity) ? ClaimAppend.Overtaken
+                        : cap != null && !cap.Allows(_spent, record.Duration) ? ClaimAppend.CapReached
+                        : ClaimAppend.Written;
+                    return result == ClaimAppend.Written ? Add(write, line) : write;
+                });
+                _consumed = end; // every byte up to the end is now read or written by this instance
+                _recordedTailEnd = -1;
                 spent = _spent;
-                if (!allowed)
-                    return false;
+                if (result != ClaimAppend.Written)
+                    return result;
                 _records.Add(record);
                 _latest[record.Identity] = record;
                 Count(record);
@@ -311,163 +343,108 @@ namespace HighwayHailuo.Journal
                 }
             }
             finished?.TrySetResult(record);
-            return true;
+            return ClaimAppend.Written;
+        }
+
+        // Another writer recorded this submission after this instance claimed it: possible only when
+        // the claim's holder stalled past the store's claim lifetime (a blob lease that expired).
+        private bool Overtaken(string identity)
+        {
+            _latest.TryGetValue(identity, out var now);
+            return _claims.TryGetValue(identity, out var atClaim) && !ReferenceEquals(now, atClaim);
         }
 
         private void EndClaim(string identity)
         {
-            if (_claimRegions.TryGetValue(identity, out long region))
-            {
-                _claimRegions.Remove(identity);
-                _locks.Release(region);
-            }
+            if (_claims.Remove(identity))
+                _store.ReleaseClaim(identity);
         }
 
-        private bool TryLock(long region)
+        // Called by the store with nothing else appending, given every byte past what was read: reads
+        // the other writers' whole lines, then says what to do with a last line without its newline.
+        // Nobody else is writing it, so a writer that died left it: a whole record is kept and ended
+        // (it may be a task that was paid for), anything else is cut off.
+        private JournalWrite TakeTail(byte[] tail)
         {
+            int used = ReadLines(tail);
+            long end = _consumed + (tail.Length - used);
+            if (end == _consumed)
+                return new JournalWrite(end, Array.Empty<byte>());
+            if (_consumed == 0)
+                return new JournalWrite(0, Array.Empty<byte>()); // a header cut short: written again
+            var rest = new ReadOnlyMemory<byte>(tail, used, tail.Length - used);
             try
             {
-                return _locks.TryAcquire(region);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw WriteFailed("its lock file '" + _locks.Path + "' cannot be used: " + ex.Message, ex);
-            }
-        }
-
-        // Called under the lock. Takes the append lock (other processes' appends take turns), reads
-        // what they appended, drops a line cut off by a writer that died (nobody else can be writing:
-        // we hold the lock), then appends and flushes. Nothing stays open or locked in between. A
-        // sharing conflict (another program holding the file for a moment) is tried again for up to
-        // two seconds; any other I/O failure (a full disk, a lost share) is reported at once.
-        /// <summary>Told of each sharing conflict met while appending, before it is tried again (tests wait for it).</summary>
-        internal Action<IOException>? SharingConflictMet { get; set; }
-
-        private void WriteDurably(byte[] line, Func<bool>? mayWrite)
-        {
-            var deadline = DateTime.UtcNow + s_appendPatience;
-            while (!TryLock(AppendRegion))
-            {
-                if (DateTime.UtcNow >= deadline)
-                    throw WriteFailed("another process has held its write lock for over 30 seconds", null);
-                Thread.Sleep(10);
-            }
-            try
-            {
-                var sharingDeadline = DateTime.UtcNow + s_sharingPatience;
-                while (true)
-                {
-                    try
-                    {
-                        AppendUnderLock(line, mayWrite);
-                        return;
-                    }
-                    catch (IOException ex) when (IoFailure.IsSharingConflict(ex) && DateTime.UtcNow < sharingDeadline)
-                    {
-                        SharingConflictMet?.Invoke(ex);
-                        Thread.Sleep(50);
-                    }
-                }
-            }
-            catch (IOException ex) when (IoFailure.IsDiskFull(ex))
-            {
-                throw WriteFailed("the disk is full (" + ex.Message + ")", ex);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw WriteFailed(ex.Message, ex);
-            }
-            finally
-            {
-                _locks.Release(AppendRegion);
-            }
-        }
-
-        // mayWrite is asked once every other process's records are read, still under the append lock.
-        private void AppendUnderLock(byte[] line, Func<bool>? mayWrite)
-        {
-            using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
-            ReadNew(file);
-            if (file.Length > _consumed)
-                EndOrTrimTail(file);
-            if (mayWrite != null && !mayWrite())
-                return;
-            if (file.Length == 0)
-            {
-                byte[] header = Encoding.UTF8.GetBytes("{\"" + MarkerProperty + "\":" + FormatVersion.ToString(CultureInfo.InvariantCulture)
-                    + ",\"created\":\"" + DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture) + "\"}\n");
-                file.Write(header, 0, header.Length);
-            }
-            file.Seek(0, SeekOrigin.End);
-            file.Write(line, 0, line.Length);
-            file.Flush(flushToDisk: true);
-            _consumed = file.Length;
-        }
-
-        // Called holding the append lock, so what follows the last newline was left by a writer that
-        // died: a whole record that only lacks its newline is kept (it may be a task that was paid
-        // for), anything else is cut off.
-        private void EndOrTrimTail(FileStream file)
-        {
-            var tail = new byte[file.Length - _consumed];
-            file.Seek(_consumed, SeekOrigin.Begin);
-            ReadExactly(file, tail);
-            try
-            {
-                if (file.Length != _recordedTailEnd)
-                    AddRecord(tail);
-                file.Seek(0, SeekOrigin.End);
-                file.WriteByte((byte)'\n');
-                _consumed = file.Length;
+                if (end != _recordedTailEnd)
+                    AddRecord(rest);
+                _recordedTailEnd = end; // counted: not again if the store asks once more
+                return new JournalWrite(end, new[] { (byte)'\n' });
             }
             catch (Exception ex) when (ex is JsonException || ex is FormatException || ex is InvalidOperationException)
             {
-                file.SetLength(_consumed);
+                _recordedTailEnd = -1;
+                return new JournalWrite(_consumed, Array.Empty<byte>());
             }
-            _recordedTailEnd = -1;
         }
 
-        /// <summary>Reads the records other processes appended since this instance last looked.</summary>
+        // A new journal starts with its header, written with its first record (one write: an append
+        // blob gets both in one block).
+        private JournalWrite Add(JournalWrite write, byte[] line)
+        {
+            byte[] header = write.At + write.Bytes.Length == 0
+                ? Encoding.UTF8.GetBytes("{\"" + MarkerProperty + "\":" + FormatVersion.ToString(CultureInfo.InvariantCulture)
+                    + ",\"created\":\"" + DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture) + "\"}\n")
+                : Array.Empty<byte>();
+            var bytes = new byte[write.Bytes.Length + header.Length + line.Length];
+            Buffer.BlockCopy(write.Bytes, 0, bytes, 0, write.Bytes.Length);
+            Buffer.BlockCopy(header, 0, bytes, write.Bytes.Length, header.Length);
+            Buffer.BlockCopy(line, 0, bytes, write.Bytes.Length + header.Length, line.Length);
+            return new JournalWrite(write.At, bytes);
+        }
+
+        /// <summary>Reads the records other writers appended since this instance last looked.</summary>
         private void Refresh()
         {
+            byte[] tail;
             try
             {
-                if (!File.Exists(Path))
-                    return;
-                using var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                ReadNew(file);
+                tail = _store.ReadFrom(_consumed);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw WriteFailed("it could not be read again: " + ex.Message, ex);
+                throw new HailuoException(ErrorIds.JournalWriteFailed,
+                    $"Could not write to the journal '{Path}': it could not be read again: {ex.Message}", inner: ex);
             }
+            ReadLines(tail);
         }
 
-        // The whole lines past what was read; a line still being written (or cut off) waits for later.
-        private void ReadNew(FileStream file)
+        // The whole lines of the bytes past what was read (tail starts at _consumed); a line still
+        // being written (or cut off) waits for later. Returns how many bytes of tail were used.
+        private int ReadLines(byte[] tail)
         {
-            if (file.Length <= _consumed)
-                return;
-            if (_consumed == 0)
+            int start = 0;
+            if (_consumed == 0 && tail.Length > 0)
             {
-                // Another process created the journal after this one found it missing: start with its header.
-                var all = new byte[file.Length];
-                file.Seek(0, SeekOrigin.Begin);
-                ReadExactly(file, all);
-                int headerEnd = Array.IndexOf(all, (byte)'\n');
+                // Another writer created the journal after this one found it missing: start with its header.
+                int headerEnd = Array.IndexOf(tail, (byte)'\n');
                 if (headerEnd < 0)
-                    return;
-                CheckHeader(new ReadOnlyMemory<byte>(all, 0, headerEnd));
+                    return 0;
+                try
+                {
+                    CheckHeader(new ReadOnlyMemory<byte>(tail, 0, headerEnd));
+                }
+                catch (Exception ex) when (ex is JsonException || ex is FormatException || ex is InvalidOperationException)
+                {
+                    throw Invalid(Path, ex is NewerJournalException ? ex.Message : "it does not start with a HighwayHailuo journal header", ex);
+                }
                 _consumed = headerEnd + 1;
+                start = headerEnd + 1;
             }
-            var tail = new byte[file.Length - _consumed];
-            file.Seek(_consumed, SeekOrigin.Begin);
-            ReadExactly(file, tail);
-            for (int start = 0; ;)
+            while (true)
             {
                 int end = Array.IndexOf(tail, (byte)'\n', start);
                 if (end < 0)
-                    break;
+                    return start;
                 var line = new ReadOnlyMemory<byte>(tail, start, end - start);
                 if (_recordedTailEnd == _consumed + (end - start))
                 {
@@ -489,29 +466,6 @@ namespace HighwayHailuo.Journal
                 _consumed += end + 1 - start;
                 start = end + 1;
             }
-        }
-
-        private static void ReadExactly(Stream stream, byte[] buffer)
-        {
-            for (int read = 0; read < buffer.Length;)
-            {
-                int n = stream.Read(buffer, read, buffer.Length - read);
-                if (n == 0)
-                    throw new IOException("the journal became shorter while it was read");
-                read += n;
-            }
-        }
-
-        private HailuoException WriteFailed(string why, Exception? inner) =>
-            new HailuoException(ErrorIds.JournalWriteFailed,
-                $"Could not write to the journal '{Path}': {why}", inner: inner);
-
-        private static byte[] ReadShared(string path)
-        {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var buffer = new MemoryStream();
-            file.CopyTo(buffer);
-            return buffer.ToArray();
         }
 
         private static HailuoException Invalid(string path, string why, Exception? inner) =>
